@@ -1,0 +1,121 @@
+"""Shared fixtures: the permission matrix as named users, and small ticket builders."""
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from departments.models import Department, Membership, Service
+from tickets.models import Ticket
+
+PASSWORD = "s3cret-Passw0rd"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploads of each test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path / "uploads", "base_url": None}},
+    }
+
+
+def _user(email, name, **extra):
+    user = User.objects.create_user(email, PASSWORD, name=name, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def support(db):
+    return Department.objects.create(
+        name="Suporte", slug="suporte", email="suporte@example.com", description="Technical problems"
+    )
+
+
+@pytest.fixture
+def billing(db):
+    return Department.objects.create(
+        name="Financeiro",
+        slug="financeiro",
+        email="financeiro@example.com",
+        description="Invoices and payments",
+        order=1,
+    )
+
+
+@pytest.fixture
+def hosting(db):
+    return Service.objects.create(name="Hospedagem")
+
+
+@pytest.fixture
+def customer(db):
+    return _user("cliente@example.com", "Carla Cliente")
+
+
+@pytest.fixture
+def other_customer(db):
+    return _user("outro@example.com", "Otto Outro")
+
+
+@pytest.fixture
+def agent(support):
+    user = _user("agente@example.com", "André Agente")
+    Membership.objects.create(department=support, user=user)
+    return user
+
+
+@pytest.fixture
+def other_agent(billing):
+    """An agent of another department: must not see Suporte's tickets."""
+    user = _user("financeiro.agente@example.com", "Fábio Financeiro")
+    Membership.objects.create(department=billing, user=user)
+    return user
+
+
+@pytest.fixture
+def supervisor(support):
+    user = _user("supervisor@example.com", "Sofia Supervisora")
+    Membership.objects.create(department=support, user=user, is_supervisor=True)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    user = User.objects.create_superuser("admin@example.com", PASSWORD, name="Ana Admin")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def make_ticket(support, customer):
+    def make(**fields):
+        fields.setdefault("customer", customer)
+        fields.setdefault("department", support)
+        fields.setdefault("subject", "Site fora do ar")
+        fields.setdefault("body", "Meu site mostra erro 500.")
+        return Ticket.open(**fields)
+
+    return make
+
+
+@pytest.fixture
+def ticket(make_ticket):
+    return make_ticket()
+
+
+@pytest.fixture
+def login(client):
+    """Log `client` in as a user, returning the client."""
+
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department, Membership, Service
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "active", "order", "business_hours_only", "auto_close_days", "member_count"]
+    list_editable = ["active", "order"]
+    list_filter = ["active", "business_hours_only", "accepts_anyone"]
+    search_fields = ["name", "email", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
+        (_("Inbound mail"), {"fields": ["accepts_anyone"]}),
+        (_("Response targets"), {"fields": ["timezone", "business_hours_only", "auto_close_days"]}),
+    ]
+
+    @admin.display(description=_("members"))
+    def member_count(self, obj):
+        return obj.memberships.count()
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "order"]
+    list_editable = ["active", "order"]
+    search_fields = ["name"]

@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Department(models.Model):
+    """A desk of the support team (the seed's "setor"): Suporte, Financeiro, Abusos..."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in addresses: /tickets/new/<slug>/."))
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown to customers choosing where to open a ticket.")
+    )
+    email = models.EmailField(
+        _("inbound address"),
+        unique=True,
+        help_text=_("Mail to this address opens tickets here; replies go out from it."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    accepts_anyone = models.BooleanField(
+        _("accept mail from anyone"),
+        default=False,
+        help_text=_("Mail from unknown senders opens a guest ticket (for example, abuse reports)."),
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="America/Sao_Paulo")
+    business_hours_only = models.BooleanField(
+        _("count targets in business hours"), default=False, help_text=_("Otherwise targets count around the clock.")
+    )
+    auto_close_days = models.PositiveSmallIntegerField(
+        _("auto-close after days"),
+        default=7,
+        help_text=_("Answered tickets without a customer reply are closed after this many days (0: never)."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="departments", verbose_name=_("members")
+    )
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def supervisors(self):
+        return self.members.filter(memberships__department=self, memberships__is_supervisor=True, is_active=True)
+
+    def agents(self):
+        return self.members.filter(is_active=True).distinct()
+
+
+class Membership(models.Model):
+    """An agent working a department; a supervisor also receives its escalations and reports."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("department")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("agent")
+    )
+    is_supervisor = models.BooleanField(_("supervisor"), default=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["department", "user"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.department}"
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Service(models.Model):
+    """What the ticket is about: hosting, domains, e-mail, reseller..."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name

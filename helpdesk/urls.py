@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from helpdesk import views
+
+urlpatterns = [
+    path("", include("tickets.urls.customer")),
+    path("staff/", include("tickets.urls.staff")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),
+    path("healthz", views.healthz, name="healthz"),
+]

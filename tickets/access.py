@@ -1,0 +1,43 @@
+"""Lookups every view uses to reach a ticket or a file. They all go through
+`Ticket.objects.visible_to(user)`; whatever is not visible is a 404, so nobody learns
+that someone else's ticket exists."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from tickets.models import Attachment, Ticket
+
+
+def customer_ticket_or_404(user, reference):
+    """A ticket in the customer panel: visible to the user and theirs."""
+    return get_object_or_404(Ticket.objects.visible_to(user).filter(customer=user), reference=reference)
+
+
+def staff_ticket_or_404(user, reference):
+    """A ticket in the staff workspace: in a department the user works."""
+    return get_object_or_404(Ticket.objects.staff_visible_to(user), reference=reference)
+
+
+def attachment_or_404(user, reference, pk):
+    """A file of a message the user may see (internal notes' files only for staff)."""
+    return get_object_or_404(
+        Attachment.objects.visible_to(user).select_related("message__ticket"),
+        pk=pk,
+        message__ticket__reference=reference,
+    )
+
+
+def staff_required(view):
+    """Login first; then only agents, supervisors and superusers. Others get a 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_agent:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

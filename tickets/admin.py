@@ -1,0 +1,140 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Attachment, Message, Ticket, TicketEvent
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ["created_at", "author", "sender_email", "from_staff", "internal", "source", "body"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["created_at", "kind", "actor", "old_value", "new_value", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_reference",
+        "subject",
+        "requester_email",
+        "department",
+        "service",
+        "priority",
+        "status",
+        "assignee",
+        "updated_at",
+    ]
+    list_filter = ["status", "priority", "department", "service", ("assignee", admin.EmptyFieldListFilter)]
+    search_fields = ["=reference", "subject", "customer__email", "guest_email"]
+    list_select_related = ["customer", "department", "service", "assignee"]
+    autocomplete_fields = ["customer", "assignee", "merged_into"]
+    readonly_fields = [
+        "reference",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "closed_at",
+        "last_speaker",
+        "first_response_due_at",
+        "resolution_due_at",
+        "due_at",
+        "breached_at",
+        "escalated_at",
+    ]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [MessageInline, EventInline]
+    fieldsets = [
+        (None, {"fields": ["reference", "subject", "summary", "site", "customer", "guest_email"]}),
+        (_("Routing"), {"fields": ["department", "service", "priority", "status", "assignee", "merged_into"]}),
+        (
+            _("Times"),
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "last_speaker",
+                    "first_response_at",
+                    "closed_at",
+                    "first_response_due_at",
+                    "resolution_due_at",
+                    "due_at",
+                    "breached_at",
+                    "escalated_at",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description=_("reference"), ordering="reference")
+    def display_reference(self, obj):
+        return obj.display_reference
+
+    @admin.display(description=_("customer"))
+    def requester_email(self, obj):
+        return obj.requester_email
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["original_name", "content_type", "size", "width", "height"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "author", "sender_email", "from_staff", "internal", "source", "created_at"]
+    list_filter = ["internal", "from_staff", "source"]
+    search_fields = ["=ticket__reference", "body", "author__email", "sender_email", "message_id"]
+    list_select_related = ["ticket", "author"]
+    readonly_fields = [
+        "ticket",
+        "author",
+        "sender_email",
+        "from_staff",
+        "source",
+        "message_id",
+        "created_at",
+        "body_original",
+    ]
+    show_full_result_count = False
+    inlines = [AttachmentInline]
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "actor", "old_value", "new_value", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["=ticket__reference"]
+    list_select_related = ["ticket", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.ticket import Ticket
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web")
+    EMAIL = "email", _("E-mail")
+    SYSTEM = "system", _("System")
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages of tickets `user` may see; internal notes only for the ticket's staff."""
+        tickets = Ticket.objects.visible_to(user)
+        qs = self.filter(ticket__in=tickets)
+        if user.is_authenticated and user.is_superuser:
+            return qs
+        if user.is_authenticated:
+            return qs.filter(Q(internal=False) | Q(ticket__department_id__in=user.department_ids))
+        return qs.none()
+
+    def public(self):
+        return self.filter(internal=False)
+
+    def create_with_uploads(self, *, uploads=(), **fields):
+        message = self.create(**fields)
+        for upload in uploads:
+            Attachment.objects.create_from_upload(message, upload)
+        return message
+
+
+class Message(models.Model):
+    """One entry of a ticket's thread: a customer's or staff's reply, or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("author"),
+    )
+    sender_email = models.EmailField(
+        _("sender address"), blank=True, help_text=_("For mail from an additional contact or a guest.")
+    )
+    from_staff = models.BooleanField(_("from staff"), default=False)
+    internal = models.BooleanField(_("internal note"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
+    body = models.TextField(_("message"))
+    body_original = models.TextField(
+        _("original text"), blank=True, help_text=_("The whole e-mail text, with the quoted history that was removed.")
+    )
+    message_id = models.CharField(_("e-mail Message-ID"), max_length=255, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time")]
+
+    def __str__(self):
+        return f"{self.ticket.display_reference} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
+        self.message_id = self.message_id or None
+        super().save(*args, **kwargs)
+
+    @property
+    def sender_display(self):
+        if self.author_id:
+            return self.author.get_full_name()
+        return self.sender_email
+
+
+def attachment_path(instance, filename):
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{filename}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(message__in=Message.objects.visible_to(user))
+
+
+class AttachmentManager(models.Manager.from_queryset(AttachmentQuerySet)):
+    def create_from_upload(self, message, upload):
+        """Store a CheckedUpload (tickets.attachments) under a generated name."""
+        attachment = self.model(
+            message=message,
+            original_name=upload.name,
+            content_type=upload.content_type,
+            size=len(upload.content),
+            width=upload.width,
+            height=upload.height,
+        )
+        stored = upload.storage_name()
+        attachment.file.save(stored, ContentFile(upload.content), save=False)
+        if upload.thumbnail:
+            attachment.thumbnail.save(
+                stored.rsplit(".", 1)[0] + "-thumb.webp", ContentFile(upload.thumbnail), save=False
+            )
+        attachment.save()
+        return attachment
+
+
+class Attachment(models.Model):
+    """A file sent with a message. Served only through a view that checks access."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, max_length=255, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+
+    objects = AttachmentManager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")
+
+    def get_absolute_url(self):
+        return reverse("tickets:attachment", args=[self.message.ticket.reference, self.pk])
+
+    def get_thumbnail_url(self):
+        return reverse("tickets:attachment_thumbnail", args=[self.message.ticket.reference, self.pk])

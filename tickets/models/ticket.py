@@ -1,0 +1,458 @@
+import secrets
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ANSWERED = "answered", _("Answered")
+    CUSTOMER_REPLY = "customer_reply", _("Customer reply")
+    ON_HOLD = "on_hold", _("On hold")
+    CLOSED = "closed", _("Closed")
+
+
+# Statuses in which the ticket waits for staff: the response clock runs.
+WAITING_FOR_STAFF = (Status.OPEN, Status.IN_PROGRESS, Status.CUSTOMER_REPLY)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+# Sort weight of each priority, highest first in the queue.
+PRIORITY_RANK = {Priority.HIGH: 3, Priority.MEDIUM: 2, Priority.LOW: 1}
+
+
+class Speaker(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    STAFF = "staff", _("Support team")
+
+
+def generate_reference(digits=6, attempts=8):
+    """A random public reference, not guessable from the database id.
+
+    Six digits while they are plentiful; after repeated collisions the space grows a digit.
+    """
+    while True:
+        low = 10 ** (digits - 1)
+        for _attempt in range(attempts):
+            candidate = low + secrets.randbelow(9 * low)
+            if not Ticket.objects.filter(reference=candidate).exists():
+                return candidate
+        digits += 1
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one access rule: which tickets `user` may see at all.
+
+        Customers see their own tickets; agents and supervisors the tickets of their
+        departments; superusers everything; anonymous visitors nothing. Each panel narrows
+        this further (the customer panel to `customer=user`), never widens it.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(Q(customer=user) | Q(department_id__in=user.department_ids))
+
+    def staff_visible_to(self, user):
+        """The staff side of `visible_to`: tickets of the departments `user` works (all for superusers)."""
+        qs = self.visible_to(user)
+        if user is None or not user.is_authenticated or user.is_superuser:
+            return qs
+        return qs.filter(department_id__in=user.department_ids)
+
+    def open(self):
+        return self.exclude(status=Status.CLOSED)
+
+    def closed(self):
+        return self.filter(status=Status.CLOSED)
+
+    def waiting_for_staff(self):
+        return self.filter(status__in=WAITING_FOR_STAFF)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status__in=WAITING_FOR_STAFF, due_at__lt=now)
+
+
+class Ticket(models.Model):
+    reference = models.PositiveBigIntegerField(_("reference"), unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+        verbose_name=_("customer"),
+        help_text=_("Empty for a guest ticket opened by e-mail from outside (only staff see it)."),
+    )
+    guest_email = models.EmailField(_("guest address"), blank=True)
+    department = models.ForeignKey(
+        "departments.Department", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("department")
+    )
+    service = models.ForeignKey(
+        "departments.Service",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
+        verbose_name=_("service"),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    subject = models.CharField(_("subject"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    site = models.CharField(_("site address or domain"), max_length=255, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        null=True,
+        blank=True,
+        verbose_name=_("assignee"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last update"), default=timezone.now)
+    last_speaker = models.CharField(_("spoke last"), max_length=10, choices=Speaker.choices, default=Speaker.CUSTOMER)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The nearest target still pending while the ticket waits for staff: what the queue sorts by.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["department", "status", "-updated_at"], name="ticket_dept_status_upd"),
+            models.Index(fields=["status", "-updated_at"], name="ticket_status_upd"),
+            models.Index(fields=["department", "-updated_at"], name="ticket_dept_upd"),
+            models.Index(fields=["department", "-created_at"], name="ticket_dept_created"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status_upd"),
+            models.Index(fields=["customer", "-updated_at"], name="ticket_customer_upd"),
+            models.Index(fields=["department", "due_at"], name="ticket_dept_due"),
+            models.Index(fields=["due_at"], name="ticket_due", condition=Q(due_at__isnull=False)),
+            models.Index(fields=["escalated_at"], name="ticket_escalated", condition=Q(escalated_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.display_reference} {self.subject}"
+
+    @property
+    def display_reference(self):
+        return f"#{self.reference}"
+
+    def get_absolute_url(self):
+        return reverse("tickets:detail", args=[self.reference])
+
+    def get_staff_url(self):
+        return reverse("staff:ticket", args=[self.reference])
+
+    @property
+    def requester_email(self):
+        return self.customer.email if self.customer_id else self.guest_email
+
+    @property
+    def is_closed(self):
+        return self.status == Status.CLOSED
+
+    @property
+    def is_waiting_for_customer(self):
+        return self.status == Status.ANSWERED
+
+    def is_overdue(self, now=None):
+        return self.status in WAITING_FOR_STAFF and self.due_at is not None and self.due_at < (now or timezone.now())
+
+    def is_staff_member(self, user):
+        """Whether `user` works this ticket's department (staff side of the access rule)."""
+        return (
+            user is not None
+            and user.is_authenticated
+            and (user.is_superuser or self.department_id in user.department_ids)
+        )
+
+    # State changes. Each runs in one transaction, locks the row, and records a TicketEvent.
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        customer,
+        department,
+        subject,
+        body,
+        summary="",
+        priority=Priority.MEDIUM,
+        service=None,
+        site="",
+        uploads=(),
+        source=None,
+        guest_email="",
+        message_id="",
+        body_original="",
+        by=None,
+    ):
+        """Open a ticket with its first message (and attachments) and record the event."""
+        from tickets.models.message import Message, Source
+
+        now = timezone.now()
+        with transaction.atomic():
+            ticket = cls.objects.create(
+                reference=generate_reference(),
+                customer=customer,
+                guest_email=guest_email,
+                department=department,
+                service=service,
+                priority=priority,
+                subject=subject,
+                summary=summary,
+                site=site,
+                created_at=now,
+                updated_at=now,
+                last_speaker=Speaker.CUSTOMER,
+            )
+            author = by or customer
+            ticket._record(EventKind.CREATED, author)
+            Message.objects.create_with_uploads(
+                ticket=ticket,
+                author=author,
+                sender_email="" if author else guest_email,
+                body=body,
+                body_original=body_original,
+                from_staff=False,
+                source=source or Source.WEB,
+                message_id=message_id,
+                uploads=uploads,
+                created_at=now,
+            )
+        return ticket
+
+    def reply(
+        self,
+        *,
+        author,
+        body,
+        uploads=(),
+        internal=False,
+        source=None,
+        sender_email="",
+        message_id="",
+        body_original="",
+        from_staff=None,
+    ):
+        """Add a message to the thread and move the status as PRODUCT.md says.
+
+        A staff reply sets Answered (and the first response time); a customer reply sets
+        Customer reply, or Open if staff never answered, and reopens a closed ticket.
+        An internal note changes no status.
+        """
+        from tickets.models.message import Message, Source
+
+        if from_staff is None:
+            from_staff = author is not None and author.pk != self.customer_id and self.is_staff_member(author)
+        now = timezone.now()
+        with transaction.atomic():
+            self._lock()
+            message = Message.objects.create_with_uploads(
+                ticket=self,
+                author=author,
+                sender_email=sender_email,
+                body=body,
+                body_original=body_original,
+                from_staff=from_staff,
+                internal=internal,
+                source=source or Source.WEB,
+                message_id=message_id,
+                uploads=uploads,
+                created_at=now,
+            )
+            fields = ["updated_at"]
+            self.updated_at = now
+            if not internal:
+                if from_staff:
+                    new_status = Status.ANSWERED
+                    self.last_speaker = Speaker.STAFF
+                    if self.first_response_at is None:
+                        self.first_response_at = now
+                        fields.append("first_response_at")
+                else:
+                    new_status = Status.CUSTOMER_REPLY if self.first_response_at else Status.OPEN
+                    self.last_speaker = Speaker.CUSTOMER
+                fields.append("last_speaker")
+                fields += self._change_status(new_status, author)
+            self.save(update_fields=fields)
+        return message
+
+    def set_status(self, status, *, by):
+        with transaction.atomic():
+            self._lock()
+            fields = self._change_status(Status(status), by)
+            if fields:
+                self.updated_at = timezone.now()
+                self.save(update_fields=fields + ["updated_at"])
+
+    def close(self, *, by):
+        self.set_status(Status.CLOSED, by=by)
+
+    def set_priority(self, priority, *, by):
+        self._change_field("priority", Priority(priority), EventKind.PRIORITY, by)
+
+    def set_service(self, service, *, by):
+        self._change_field("service", service, EventKind.SERVICE, by)
+
+    def assign(self, agent, *, by):
+        self._change_field("assignee", agent, EventKind.ASSIGNEE, by)
+
+    def transfer(self, department, *, by):
+        """Move the ticket to another department; an assignee who does not work there is released."""
+        with transaction.atomic():
+            self._lock()
+            if department.pk == self.department_id:
+                return
+            old = self.department
+            self.department = department
+            fields = ["department", "updated_at"]
+            if self.assignee_id and not (self.assignee.is_superuser or department.pk in self.assignee.department_ids):
+                self._record(EventKind.ASSIGNEE, by, str(self.assignee), "")
+                self.assignee = None
+                fields.append("assignee")
+            self.updated_at = timezone.now()
+            self.save(update_fields=fields)
+            self._record(EventKind.DEPARTMENT, by, str(old), str(department))
+
+    def escalate(self, *, by, reason):
+        """Flag the ticket for the department's supervisors, with the reason given."""
+        with transaction.atomic():
+            self._lock()
+            self.escalated_at = self.updated_at = timezone.now()
+            self.save(update_fields=["escalated_at", "updated_at"])
+            return self._record(EventKind.ESCALATED, by, note=reason)
+
+    # Helpers
+
+    def _lock(self):
+        """Lock the row for this transaction and refresh what another request may have changed."""
+        fresh = Ticket.objects.select_for_update().get(pk=self.pk)
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(fresh, field.attname))
+        for cached in ("department", "assignee", "service", "customer"):
+            self._state.fields_cache.pop(cached, None)
+
+    def _change_status(self, new_status, by):
+        """Set the status in memory, record the event; returns the fields to save."""
+        if new_status == self.status:
+            return []
+        old = self.status
+        self.status = new_status
+        fields = ["status"]
+        if new_status == Status.CLOSED:
+            self.closed_at = timezone.now()
+            fields.append("closed_at")
+        elif old == Status.CLOSED:
+            self.closed_at = None
+            fields.append("closed_at")
+        self._record(EventKind.STATUS, by, old, new_status)
+        return fields
+
+    def _change_field(self, name, value, kind, by):
+        with transaction.atomic():
+            self._lock()
+            old = getattr(self, name)
+            if old == value:
+                return
+            setattr(self, name, value)
+            self.updated_at = timezone.now()
+            self.save(update_fields=[name, "updated_at"])
+            self._record(kind, by, "" if old is None else str(old), "" if value is None else str(value))
+
+    def _record(self, kind, actor, old="", new="", note=""):
+        return TicketEvent.objects.create(
+            ticket=self,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            kind=kind,
+            old_value=old,
+            new_value=new,
+            note=note,
+        )
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Opened")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    SERVICE = "service", _("Service changed")
+    DEPARTMENT = "department", _("Transferred")
+    ASSIGNEE = "assignee", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    OVERDUE = "overdue", _("Overdue")
+    AUTO_CLOSED = "auto_closed", _("Closed automatically")
+    MERGED = "merged", _("Merged")
+
+
+class TicketEvent(models.Model):
+    """One change in a ticket's life, shown in the thread in time order."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    old_value = models.CharField(_("from"), max_length=255, blank=True)
+    new_value = models.CharField(_("to"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_time"),
+            models.Index(fields=["kind", "created_at"], name="event_kind_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.old_value} → {self.new_value}"
+
+    def _label(self, value):
+        choices = {EventKind.STATUS: Status, EventKind.PRIORITY: Priority}.get(self.kind)
+        if choices and value in choices.values:
+            return choices(value).label
+        return value
+
+    @property
+    def old_label(self):
+        return self._label(self.old_value)
+
+    @property
+    def new_label(self):
+        return self._label(self.new_value)

@@ -1,0 +1,26 @@
+from django.core.management import call_command
+
+from accounts.models import User
+from departments.models import Department, Membership
+from tickets.models import Attachment, Message, Status, Ticket
+
+
+def test_demo_data_loads_twice_without_duplicates(db):
+    call_command("load_demo")
+    counts = (User.objects.count(), Department.objects.count(), Ticket.objects.count(), Message.objects.count())
+    call_command("load_demo")
+    assert (User.objects.count(), Department.objects.count(), Ticket.objects.count(), Message.objects.count()) == counts
+    assert counts[:3] == (4, 4, 12)
+
+
+def test_demo_data_covers_every_status_and_role(db, client):
+    call_command("load_demo")
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
+    assert Message.objects.filter(internal=True).exists()
+    assert Attachment.objects.filter(content_type="image/png").exists()
+    assert Membership.objects.filter(user__email="supervisor@example.com", is_supervisor=True).exists()
+    assert set(
+        Membership.objects.filter(user__email="agente@example.com").values_list("department__slug", flat=True)
+    ) == {"suporte", "financeiro"}
+    for email in ("cliente@example.com", "agente@example.com", "supervisor@example.com", "admin@example.com"):
+        assert client.login(username=email, password="demo12345"), email
