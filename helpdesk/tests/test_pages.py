@@ -39,3 +39,37 @@ def test_healthz_reports_each_component(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
+
+
+def test_unknown_page_is_a_friendly_404_in_the_users_language(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_forged_host_header_is_refused(client, db, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["help.example.com"]
+    assert client.get("/", HTTP_HOST="evil.example.net").status_code == 400
+
+
+def test_login_redirects_only_to_our_own_paths(client, customer):
+    from conftest import PASSWORD
+
+    response = client.post(
+        "/accounts/login/?next=https://evil.example.net/", {"login": customer.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "evil.example.net" not in response["Location"]
+
+
+def test_json_logs_are_one_object_per_line():
+    import json
+    import logging
+
+    from helpdesk.logs import JsonFormatter
+
+    record = logging.LogRecord("helpdesk", logging.WARNING, __file__, 1, "disk %s", ("full",), None)
+    line = JsonFormatter().format(record)
+    assert json.loads(line)["message"] == "disk full" and "\n" not in line
