@@ -1,34 +1,149 @@
+"""The customer panel: home, My tickets, opening a ticket, the ticket page, and its files."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from departments.models import Department
 from tickets.access import attachment_or_404, customer_ticket_or_404
-from tickets.models import Ticket
+from tickets.forms.customer import NewTicketForm, ReplyForm
+from tickets.models import Status, Ticket
+from tickets.thread import build_thread
+
+PAGE_SIZE = 20
+
+# The status filter of My tickets: "active" (everything not closed) is the default.
+STATUS_FILTERS = [("active", gettext_lazy("Active")), *Status.choices, ("all", gettext_lazy("All"))]
 
 
+def _my_tickets(user):
+    return Ticket.objects.visible_to(user).filter(customer=user).select_related("department", "service")
+
+
+@require_GET
 def home(request):
-    """Customers see their open tickets; agents land in the staff queue."""
+    """Customers see their open tickets; agents land in the staff queue (they can still open /tickets/)."""
     if not request.user.is_authenticated:
         return render(request, "tickets/home_anonymous.html")
     if request.user.is_agent:
         return redirect("staff:queue")
-    tickets = Ticket.objects.visible_to(request.user).filter(customer=request.user).open().select_related("department")
-    return render(request, "tickets/home.html", {"tickets": tickets[:20]})
-
-
-@login_required
-def ticket_list(request):
-    tickets = (
-        Ticket.objects.visible_to(request.user).filter(customer=request.user).select_related("department", "service")
+    tickets = _my_tickets(request.user).open()
+    return render(
+        request,
+        "tickets/home.html",
+        {
+            "tickets": tickets[:PAGE_SIZE],
+            "more": tickets.count() > PAGE_SIZE,
+            "waiting_count": tickets.filter(status=Status.ANSWERED).count(),
+        },
     )
-    return render(request, "tickets/list.html", {"tickets": tickets[:50]})
 
 
 @login_required
+@require_GET
+def ticket_list(request):
+    status = request.GET.get("status", "active")
+    if status not in dict(STATUS_FILTERS):
+        status = "active"
+    tickets = _my_tickets(request.user)
+    if status == "active":
+        tickets = tickets.open()
+    elif status != "all":
+        tickets = tickets.filter(status=status)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tickets/list.html",
+        {"page": page, "tickets": page.object_list, "status": status, "status_filters": STATUS_FILTERS},
+    )
+
+
+@login_required
+@require_GET
+def new_ticket(request):
+    """Step one of opening a ticket: choose the department."""
+    departments = Department.objects.active()
+    return render(request, "tickets/new.html", {"departments": departments})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_ticket_form(request, slug):
+    """Step two: the form. A bad file re-shows it with what was typed, and nothing is saved."""
+    department = get_object_or_404(Department.objects.active(), slug=slug)
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ticket = Ticket.open(
+            customer=request.user,
+            department=department,
+            subject=data["subject"],
+            summary=data["summary"],
+            priority=data["priority"],
+            service=data["service"],
+            site=data["site"],
+            body=data["body"],
+            uploads=data["attachments"],
+        )
+        messages.success(
+            request,
+            _("Ticket %(reference)s is open. We will answer here and by e-mail.")
+            % {"reference": ticket.display_reference},
+        )
+        return redirect(ticket)
+    if request.method == "POST":
+        messages.error(request, _("The ticket was not sent. Please correct the fields marked below."))
+    return render(request, "tickets/form.html", {"form": form, "department": department})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def ticket_detail(request, reference):
+    """The ticket page; a POST is the customer's reply."""
     ticket = customer_ticket_or_404(request.user, reference)
-    messages = ticket.messages.visible_to(request.user).select_related("author").prefetch_related("attachments")
-    return render(request, "tickets/detail.html", {"ticket": ticket, "thread": messages, "events": ticket.events.all()})
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            was_closed = ticket.is_closed
+            ticket.reply(author=request.user, body=form.cleaned_data["body"], uploads=form.cleaned_data["attachments"])
+            if was_closed:
+                messages.success(request, _("Your reply was sent and the ticket is open again."))
+            else:
+                messages.success(request, _("Your reply was sent."))
+            return redirect(ticket)
+        messages.error(request, _("Your reply was not sent. Please correct the fields marked below."))
+    # The customer panel never shows internal notes, even to a customer who is also staff.
+    thread_messages = (
+        ticket.messages.visible_to(request.user)
+        .public()
+        .select_related("author")
+        .prefetch_related("attachments")
+    )
+    events = ticket.events.select_related("actor")
+    return render(
+        request,
+        "tickets/detail.html",
+        {"ticket": ticket, "thread": build_thread(thread_messages, events), "form": form},
+    )
+
+
+@login_required
+@require_POST
+def close_ticket(request, reference):
+    ticket = customer_ticket_or_404(request.user, reference)
+    if ticket.is_closed:
+        messages.info(request, _("This ticket was already closed."))
+    else:
+        ticket.close(by=request.user)
+        messages.success(request, _("Ticket closed. If you reply, it opens again."))
+    return redirect(ticket)
 
 
 def _serve(field, attachment, content_type):
@@ -36,26 +151,22 @@ def _serve(field, attachment, content_type):
         raise Http404
     response = FileResponse(field.open("rb"), content_type=content_type)
     disposition = "inline" if attachment.is_image else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(attachment.original_name)}"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.original_name, safe='')}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
-def _quote(name):
-    from urllib.parse import quote
-
-    return quote(name, safe="")
-
-
 @login_required
+@require_GET
 def attachment(request, reference, pk):
     item = attachment_or_404(request.user, reference, pk)
     return _serve(item.file, item, item.content_type)
 
 
 @login_required
+@require_GET
 def attachment_thumbnail(request, reference, pk):
     item = attachment_or_404(request.user, reference, pk)
     return _serve(item.thumbnail, item, "image/webp")
