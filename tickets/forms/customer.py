@@ -55,7 +55,9 @@ class NewTicketForm(forms.Form):
         label=_("Priority"),
         choices=Priority.choices,
         initial=Priority.MEDIUM,
-        help_text=_("High: your site or e-mail is down. Medium: something is not working as it should. Low: a question."),
+        help_text=_(
+            "High: your site or e-mail is down. Medium: something does not work as it should. Low: a question."
+        ),
     )
     service = forms.ModelChoiceField(
         label=_("Service"),

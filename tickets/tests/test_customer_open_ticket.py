@@ -98,7 +98,8 @@ def test_customer_opens_a_ticket_with_screenshots(login, customer, support, host
     assert ticket.display_reference in page
     assert f"Ticket {ticket.display_reference} is open" in page
     assert (ticket.customer, ticket.department, ticket.service) == (customer, support, hosting)
-    assert (ticket.subject, ticket.summary, ticket.priority) == ("Site fora do ar", "Erro 500 na página inicial", "high")
+    assert (ticket.subject, ticket.summary) == ("Site fora do ar", "Erro 500 na página inicial")
+    assert ticket.priority == Priority.HIGH
     assert ticket.site == "exemplo.com.br"
     assert ticket.status == Status.OPEN
     message = ticket.messages.get()

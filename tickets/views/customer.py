@@ -121,10 +121,7 @@ def ticket_detail(request, reference):
         messages.error(request, _("Your reply was not sent. Please correct the fields marked below."))
     # The customer panel never shows internal notes, even to a customer who is also staff.
     thread_messages = (
-        ticket.messages.visible_to(request.user)
-        .public()
-        .select_related("author")
-        .prefetch_related("attachments")
+        ticket.messages.visible_to(request.user).public().select_related("author").prefetch_related("attachments")
     )
     events = ticket.events.select_related("actor")
     return render(
