@@ -119,7 +119,14 @@ def _refuse(name):
 def _check_image(data, name):
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to even open a header this far beyond its own limit.
+        raise ValidationError(
+            _("“%(name)s” has too many pixels; the limit is 40 megapixels."),
+            code="too_many_pixels",
+            params={"name": name},
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise _refuse(name) from None
     if image.format not in IMAGE_FORMATS:
         raise _refuse(name)
