@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from tickets.attachments import check_bytes
 from tickets.models import Attachment
 from tickets.tests.files import png_upload
-from tickets.attachments import check_bytes
 
 
 @pytest.fixture
