@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core import signing
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -88,9 +89,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or bool(self.supervised_department_ids)
 
 
+CONTACT_TOKEN_SALT = "accounts.contact.confirm"
+CONTACT_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
 class ContactQuerySet(models.QuerySet):
     def verified(self):
         return self.filter(verified_at__isnull=False)
+
+    def from_token(self, token):
+        """The contact a confirmation link was made for, or None (bad, expired, or address since changed)."""
+        try:
+            data = signing.loads(token, salt=CONTACT_TOKEN_SALT, max_age=CONTACT_TOKEN_MAX_AGE)
+        except signing.BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        return self.filter(pk=data.get("id"), email=data.get("email")).select_related("user").first()
 
 
 class Contact(models.Model):
@@ -120,3 +135,12 @@ class Contact(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    def make_token(self):
+        """A signed token for the confirmation link; it names the address, so it dies if the address changes."""
+        return signing.dumps({"id": self.pk, "email": self.email}, salt=CONTACT_TOKEN_SALT)
+
+    def confirm(self):
+        if self.verified_at is None:
+            self.verified_at = timezone.now()
+            self.save(update_fields=["verified_at"])
