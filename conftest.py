@@ -1,4 +1,7 @@
-"""Shared fixtures: the permission matrix as named users, and small ticket builders."""
+"""Shared fixtures: the permission matrix as named users, small ticket builders, and a browser."""
+
+import os
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -119,3 +122,42 @@ def login(client):
         return client
 
     return as_user
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright, one per test session.
+
+    Skipped when Chromium is missing, except under REQUIRE_SERVICES=1 (CI), where that fails.
+    Use with pytest-django's `live_server` (which brings `transactional_db`), or the `page` fixture.
+    """
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab (own cookies) whose relative URLs go to the live server, in English.
+
+    Phone width: `page.set_viewport_size({"width": 390, "height": 844})`.
+    """
+    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()

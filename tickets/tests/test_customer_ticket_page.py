@@ -29,7 +29,6 @@ def test_ticket_page_shows_the_thread_in_time_order_with_roles(login, customer, 
     assert first < staff < last
     assert "André Agente" in page and "Support team" in page
     assert "Segredo da equipe" not in page
-    assert "Opened by you" in page
     assert "Status changed from Open to Answered by André Agente (support team)" in page
     assert 'action="/tickets/' in page
 
@@ -261,3 +260,14 @@ def test_home_shows_open_tickets_and_the_new_ticket_button(login, customer, agen
 def test_home_for_anonymous_offers_login_and_sign_up(client):
     page = client.get(reverse("tickets:home")).content.decode()
     assert reverse("account_login") in page and reverse("account_signup") in page
+
+
+def test_reply_of_an_additional_contact_by_email_is_marked_as_such(login, customer, ticket):
+    ticket.reply(author=None, sender_email="socio@example.com", body="Sou o sócio.", source="email")
+    page = login(customer).get(_url(ticket)).content.decode()
+    assert "socio@example.com" in page and "Additional contact" in page and "by e-mail" in page
+    assert page.count("Additional contact") == 1
+
+
+def test_home_is_get_only(login, customer):
+    assert login(customer).post(reverse("tickets:home")).status_code == 405

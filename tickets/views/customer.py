@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Department
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import NewTicketForm, ReplyForm
-from tickets.models import Status, Ticket
+from tickets.models import EventKind, Status, Ticket
 from tickets.thread import build_thread
 
 PAGE_SIZE = 20
@@ -123,7 +123,8 @@ def ticket_detail(request, reference):
     thread_messages = (
         ticket.messages.visible_to(request.user).public().select_related("author").prefetch_related("attachments")
     )
-    events = ticket.events.select_related("actor")
+    # "Opened" is the first message itself and the facts above the thread.
+    events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     return render(
         request,
         "tickets/detail.html",
