@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Contact
@@ -12,6 +13,12 @@ from accounts.models import Contact
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_from_other_tests():
+    # allauth counts sends per address in the cache; another test's mail must not throttle this one's.
+    cache.clear()
 
 
 # Profile
@@ -210,13 +217,13 @@ def test_resend_sends_the_link_again_to_an_unconfirmed_contact_only(login, custo
 @pytest.mark.parametrize(
     "name", ["account_login", "account_signup", "account_reset_password", "account_email_verification_sent"]
 )
-def test_entrance_pages_use_the_product_layout(client, name):
+def test_entrance_pages_use_the_product_layout(db, client, name):
     page = client.get(reverse(name)).content.decode()
     assert "hd-navbar" in page and "bootstrap.min.css" in page and "entrance.css" in page
     assert "<script>" not in page and "style=" not in page
 
 
-def test_login_form_is_bootstrap(client):
+def test_login_form_is_bootstrap(db, client):
     page = client.get(reverse("account_login")).content.decode()
     assert "form-control" in page and 'class="btn btn-primary w-100"' in page
 
@@ -261,3 +268,36 @@ def test_password_change_errors_are_shown(login, customer):
     )
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
+
+
+def _link(mail):
+    return re.search(r"https?://[^/\s]+(/\S+)", mail.body).group(1)
+
+
+def test_sign_up_sends_a_verification_mail_and_confirming_logs_in(db, client, mailoutbox):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "nova@example.com", "password1": "Uma-senha-boa-2026", "password2": "Uma-senha-boa-2026"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "hd-navbar" in page and "Verify Your Email Address" in page
+    confirm_url = _link(mailoutbox[0])
+    page = client.get(confirm_url).content.decode()
+    assert "hd-navbar" in page and 'class="btn btn-primary' in page
+    response = client.post(confirm_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("tickets:home")
+    assert EmailAddress.objects.get(email="nova@example.com").verified
+
+
+def test_password_reset_pages_use_the_product_layout(client, customer, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": customer.email}, follow=True)
+    assert "hd-navbar" in response.content.decode()
+    response = client.get(_link(mailoutbox[0]), follow=True)
+    page = response.content.decode()
+    assert "hd-navbar" in page and 'name="password1"' in page and "form-control" in page
+
+
+def test_logout_confirmation_page_uses_the_product_layout(login, customer):
+    page = login(customer).get(reverse("account_logout")).content.decode()
+    assert "hd-navbar" in page and "btn btn-primary" in page
