@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 from accounts.emails import send_contact_confirmation
 from accounts.forms import ContactForm, ProfileForm
 from accounts.models import Contact
+from helpdesk.ratelimit import limit_posts
 
 
 @require_POST
@@ -43,6 +44,7 @@ def profile(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_posts("contact_add")
 def contacts(request):
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
@@ -70,6 +72,7 @@ def contact_remove(request, pk):
 
 @login_required
 @require_POST
+@limit_posts("contact_add")
 def contact_resend(request, pk):
     contact = get_object_or_404(request.user.contacts, pk=pk, verified_at__isnull=True)
     send_contact_confirmation(contact)

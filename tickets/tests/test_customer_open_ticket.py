@@ -206,3 +206,13 @@ def test_stream_is_not_read_twice(login, customer, support):
     data.name = "a.png"
     login(customer).post(reverse("tickets:new_department", args=["suporte"]), _form(attachments=[data]))
     assert Attachment.objects.get().original_name == "a.png"
+
+
+def test_opening_tickets_is_rate_limited_per_customer(login, customer, support, monkeypatch):
+    from helpdesk import ratelimit
+
+    monkeypatch.setitem(ratelimit.LIMITS, "ticket_open", (1, 3600))
+    client = login(customer)
+    assert client.post(reverse("tickets:new_department", args=["suporte"]), _form()).status_code == 302
+    assert client.post(reverse("tickets:new_department", args=["suporte"]), _form()).status_code == 429
+    assert Ticket.objects.count() == 1

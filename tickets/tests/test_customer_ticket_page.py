@@ -271,3 +271,15 @@ def test_reply_of_an_additional_contact_by_email_is_marked_as_such(login, custom
 
 def test_home_is_get_only(login, customer):
     assert login(customer).post(reverse("tickets:home")).status_code == 405
+
+
+def test_replies_are_rate_limited_per_customer(login, customer, ticket, monkeypatch):
+    from helpdesk import ratelimit
+
+    monkeypatch.setitem(ratelimit.LIMITS, "ticket_reply", (2, 3600))
+    client = login(customer)
+    assert client.post(_url(ticket), {"body": "1"}).status_code == 302
+    assert client.post(_url(ticket), {"body": "2"}).status_code == 302
+    assert client.post(_url(ticket), {"body": "3"}).status_code == 429
+    assert ticket.messages.count() == 3
+    assert client.get(_url(ticket)).status_code == 200

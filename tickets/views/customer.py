@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
+from helpdesk.ratelimit import limit_posts
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import NewTicketForm, ReplyForm
 from tickets.models import EventKind, Status, Ticket
@@ -75,6 +76,7 @@ def new_ticket(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_posts("ticket_open")
 def new_ticket_form(request, slug):
     """Step two: the form. A bad file re-shows it with what was typed, and nothing is saved."""
     department = get_object_or_404(Department.objects.active(), slug=slug)
@@ -105,6 +107,7 @@ def new_ticket_form(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_posts("ticket_reply")
 def ticket_detail(request, reference):
     """The ticket page; a POST is the customer's reply."""
     ticket = customer_ticket_or_404(request.user, reference)
