@@ -32,6 +32,7 @@ def test_image_is_served_inline_with_its_type_and_nosniff(login, customer, image
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"] == "inline; filename*=UTF-8''tela.png"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert "sandbox" in response["Content-Security-Policy"]
 
 
 def test_thumbnail_is_webp(login, customer, image):

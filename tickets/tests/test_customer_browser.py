@@ -73,7 +73,9 @@ def test_demo_customer_opens_finds_replies_to_and_closes_a_ticket(demo, page, tm
     assert ticket.messages.first().attachments.get().original_name == "erro-500.png"
 
 
-def test_pages_fit_a_phone_screen(demo, page):
+def test_pages_fit_a_phone_screen_and_break_no_content_security_rule(demo, page):
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     page.screenshot(path=SCREENSHOTS.format(name="anonymous-home"), full_page=True)
@@ -98,3 +100,5 @@ def test_pages_fit_a_phone_screen(demo, page):
         page.screenshot(path=SCREENSHOTS.format(name=name), full_page=True)
         # Nothing may stick out sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    # An inline style or script would be blocked by the Content-Security-Policy and reported here.
+    assert violations == []
