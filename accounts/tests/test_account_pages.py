@@ -307,3 +307,18 @@ def test_adding_and_resending_contacts_is_rate_limited(login, customer, mailoutb
     assert client.post(reverse("account_contact_resend", args=[contact.pk])).status_code == 429
     assert client.post(reverse("account_contacts"), {"email": "b@example.com"}).status_code == 429
     assert len(mailoutbox) == 2 and Contact.objects.count() == 1
+
+
+def test_a_new_contact_cannot_be_posted_as_confirmed_or_for_someone_else(login, customer, other_customer):
+    login(customer).post(
+        reverse("account_contacts"),
+        {"email": "socio@example.com", "verified_at": "2026-01-01 00:00", "user": other_customer.pk},
+    )
+    contact = Contact.objects.get()
+    assert contact.user == customer and not contact.verified
+
+
+def test_confirmation_page_refuses_other_methods(client, customer):
+    contact = Contact.objects.create(user=customer, email="socio@example.com")
+    assert client.put(reverse("account_contact_confirm", args=[contact.make_token()])).status_code == 405
+    assert not Contact.objects.get().verified
