@@ -201,7 +201,7 @@ def test_plain_text_log_is_accepted_as_download(login, customer, support):
     assert not attachment.is_image
 
 
-def test_stream_is_not_read_twice(login, customer, support):
+def test_uploaded_file_keeps_its_original_name(login, customer, support):
     data = io.BytesIO(png_bytes())
     data.name = "a.png"
     login(customer).post(reverse("tickets:new_department", args=["suporte"]), _form(attachments=[data]))
