@@ -1,13 +1,29 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Department, Membership, Service
+from departments.models import BusinessHours, Department, Holiday, Membership, ResponseTarget, Service
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
+
+
+class ResponseTargetInline(admin.TabularInline):
+    model = ResponseTarget
+    extra = 0
+    max_num = 3
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
 
 
 @admin.register(Department)
@@ -17,7 +33,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_filter = ["active", "business_hours_only", "accepts_anyone"]
     search_fields = ["name", "email", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),

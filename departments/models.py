@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models.ticket import Priority
+
 
 class DepartmentQuerySet(models.QuerySet):
     def active(self):
@@ -99,3 +101,78 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ResponseTarget(models.Model):
+    """How soon a department answers and solves a ticket of one priority, in minutes of its clock."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="targets", verbose_name=_("department")
+    )
+    priority = models.CharField(
+        _("priority"),
+        max_length=10,
+        choices=Priority.choices,
+    )
+    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
+
+    class Meta:
+        verbose_name = _("response target")
+        verbose_name_plural = _("response targets")
+        ordering = ["department", "priority"]
+        constraints = [models.UniqueConstraint(fields=["department", "priority"], name="target_unique_priority")]
+
+    def __str__(self):
+        return f"{self.department} · {self.get_priority_display()}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessHours(models.Model):
+    """One working period of a weekday, in the department's time zone (several per day allowed)."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="business_hours", verbose_name=_("department")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        ordering = ["department", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="hours_end_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A day without business hours for one department."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("department")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["department", "date"]
+        constraints = [models.UniqueConstraint(fields=["department", "date"], name="holiday_unique_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

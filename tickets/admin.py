@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Attachment, Message, Ticket, TicketEvent
+from tickets.models import Attachment, CannedReply, InboundEmail, Message, Notification, Ticket, TicketEvent
 
 
 class MessageInline(admin.StackedInline):
@@ -56,6 +56,8 @@ class TicketAdmin(admin.ModelAdmin):
         "due_at",
         "breached_at",
         "escalated_at",
+        "sla_elapsed",
+        "sla_clock_started_at",
     ]
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -77,6 +79,8 @@ class TicketAdmin(admin.ModelAdmin):
                     "due_at",
                     "breached_at",
                     "escalated_at",
+                    "sla_elapsed",
+                    "sla_clock_started_at",
                 ]
             },
         ),
@@ -138,3 +142,42 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record kept by the system: viewable, never edited by hand."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "department", "active", "order"]
+    list_editable = ["active", "order"]
+    list_filter = ["active", "department"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "recipient", "ticket", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["=ticket__reference", "recipient", "message_id", "esp_message_id"]
+    list_select_related = ["ticket"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "sender", "recipient", "subject", "department", "state", "ticket"]
+    list_filter = ["state", "department"]
+    search_fields = ["sender", "subject", "message_id", "=ticket__reference"]
+    list_select_related = ["department", "ticket"]
+    exclude = ["raw"]
+    date_hierarchy = "received_at"

@@ -1,4 +1,7 @@
+from tickets.models.canned import CannedReply
+from tickets.models.inbound import InboundEmail, InboundState
 from tickets.models.message import Attachment, Message, Source
+from tickets.models.notification import DeliveryState, Notification, NotificationKind
 from tickets.models.ticket import (
     PRIORITY_RANK,
     WAITING_FOR_STAFF,
@@ -14,6 +17,12 @@ __all__ = [
     "PRIORITY_RANK",
     "WAITING_FOR_STAFF",
     "Attachment",
+    "CannedReply",
+    "DeliveryState",
+    "InboundEmail",
+    "InboundState",
+    "Notification",
+    "NotificationKind",
     "EventKind",
     "Message",
     "Priority",

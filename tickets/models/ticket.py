@@ -140,6 +140,10 @@ class Ticket(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     breached_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # The response clock: seconds it has run (on the department's clock) before the current
+    # period, and when the current period began (empty while the ticket waits for the customer).
+    sla_elapsed = models.PositiveIntegerField(_("clock time used (seconds)"), default=0)
+    sla_clock_started_at = models.DateTimeField(_("clock running since"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -157,6 +161,8 @@ class Ticket(models.Model):
             models.Index(fields=["department", "due_at"], name="ticket_dept_due"),
             models.Index(fields=["due_at"], name="ticket_due", condition=Q(due_at__isnull=False)),
             models.Index(fields=["escalated_at"], name="ticket_escalated", condition=Q(escalated_at__isnull=False)),
+            models.Index(fields=["-updated_at"], name="ticket_open_upd", condition=~Q(status="closed")),
+            models.Index(fields=["merged_into"], name="ticket_merged", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self):

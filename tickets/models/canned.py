@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CannedReplyQuerySet(models.QuerySet):
+    def for_department(self, department):
+        """Active replies that apply to `department`: its own and the global ones."""
+        return self.filter(active=True).filter(models.Q(department=department) | models.Q(department__isnull=True))
+
+
+class CannedReply(models.Model):
+    """A prepared answer agents insert in a reply; placeholders such as {customer_name} are filled in."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {customer_name}, {reference}, {subject}, {department}, {agent_name}."),
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("department"),
+        help_text=_("Empty: available in every department."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = CannedReplyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.message import Message
+from tickets.models.ticket import Ticket
+
+
+class InboundState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACCEPTED = "accepted", _("Added to a ticket")
+    HELD = "held", _("Held: unknown sender")
+    DISCARDED = "discarded", _("Discarded")
+    DROPPED = "dropped", _("Dropped (automatic mail)")
+    REJECTED = "rejected", _("Rejected")
+
+
+class InboundEmail(models.Model):
+    """A message received by e-mail, kept raw before it is processed."""
+
+    raw = models.BinaryField(_("raw message"))
+    message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True, unique=True)
+    sender = models.EmailField(_("sender"), blank=True)
+    recipient = models.EmailField(_("recipient"), blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("department"),
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("ticket"),
+    )
+    result_message = models.OneToOneField(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_email",
+        verbose_name=_("message"),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=InboundState.choices, default=InboundState.RECEIVED)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["department", "state", "-received_at"], name="inbound_dept_state"),
+            models.Index(fields=["sender", "notice_sent_at"], name="inbound_sender_notice"),
+        ]
+
+    def __str__(self):
+        return f"{self.sender} → {self.recipient}: {self.subject}"
+
+    def save(self, *args, **kwargs):
+        # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
+        self.message_id = self.message_id or None
+        super().save(*args, **kwargs)
