@@ -1,0 +1,13 @@
+"""Absolute links for e-mails, always built from SITE_URL: never from a request's Host header."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def site_url(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def site_domain():
+    return urlsplit(settings.SITE_URL).netloc
