@@ -218,11 +218,15 @@ class Ticket(models.Model):
         uploads=(),
         source=None,
         guest_email="",
+        sender_email="",
         message_id="",
         body_original="",
         by=None,
     ):
-        """Open a ticket with its first message (and attachments) and record the event."""
+        """Open a ticket with its first message (and attachments) and record the event.
+
+        `sender_email` names who wrote when it is not the customer: an additional contact by e-mail.
+        """
         from tickets.models.message import Message, Source
 
         now = timezone.now()
@@ -241,12 +245,12 @@ class Ticket(models.Model):
                 updated_at=now,
                 last_speaker=Speaker.CUSTOMER,
             )
-            author = by or customer
+            author = by or (None if sender_email else customer)
             ticket._record(EventKind.CREATED, author)
             Message.objects.create_with_uploads(
                 ticket=ticket,
                 author=author,
-                sender_email="" if author else guest_email,
+                sender_email=sender_email or ("" if author else guest_email),
                 body=body,
                 body_original=body_original,
                 from_staff=False,
