@@ -227,6 +227,7 @@ class Ticket(models.Model):
 
         `sender_email` names who wrote when it is not the customer: an additional contact by e-mail.
         """
+        from tickets import notify
         from tickets.models.message import Message, Source
 
         now = timezone.now()
@@ -247,7 +248,7 @@ class Ticket(models.Model):
             )
             author = by or (None if sender_email else customer)
             ticket._record(EventKind.CREATED, author)
-            Message.objects.create_with_uploads(
+            message = Message.objects.create_with_uploads(
                 ticket=ticket,
                 author=author,
                 sender_email=sender_email or ("" if author else guest_email),
@@ -259,6 +260,7 @@ class Ticket(models.Model):
                 uploads=uploads,
                 created_at=now,
             )
+            notify.ticket_opened(ticket, message)
         return ticket
 
     def reply(
@@ -280,6 +282,7 @@ class Ticket(models.Model):
         Customer reply, or Open if staff never answered, and reopens a closed ticket.
         An internal note changes no status.
         """
+        from tickets import notify
         from tickets.models.message import Message, Source
 
         if from_staff is None:
@@ -315,15 +318,20 @@ class Ticket(models.Model):
                 fields.append("last_speaker")
                 fields += self._change_status(new_status, author)
             self.save(update_fields=fields)
+            notify.reply_added(message)
         return message
 
     def set_status(self, status, *, by):
+        from tickets import notify
+
         with transaction.atomic():
             self._lock()
             fields = self._change_status(Status(status), by)
             if fields:
                 self.updated_at = timezone.now()
                 self.save(update_fields=fields + ["updated_at"])
+                if self.status == Status.CLOSED:
+                    notify.ticket_closed(self, self.events.last())
 
     def close(self, *, by):
         self.set_status(Status.CLOSED, by=by)
@@ -356,11 +364,15 @@ class Ticket(models.Model):
 
     def escalate(self, *, by, reason):
         """Flag the ticket for the department's supervisors, with the reason given."""
+        from tickets import notify
+
         with transaction.atomic():
             self._lock()
             self.escalated_at = self.updated_at = timezone.now()
             self.save(update_fields=["escalated_at", "updated_at"])
-            return self._record(EventKind.ESCALATED, by, note=reason)
+            event = self._record(EventKind.ESCALATED, by, note=reason)
+            notify.ticket_escalated(self, event)
+            return event
 
     # Helpers
 
