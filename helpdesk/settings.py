@@ -124,7 +124,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "socket_connect_timeout": 2,
 }
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Mail whose task was lost (Redis down at commit) or that waits for a retry.
+    "sweep-outbox": {"task": "tickets.tasks.mail.sweep_outbox", "schedule": 60.0},
+}
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
