@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self):
+        from anymail.signals import tracking
+
+        from tickets.email.tracking import record_tracking_event
+
+        tracking.connect(record_tracking_event, dispatch_uid="tickets.email.tracking")

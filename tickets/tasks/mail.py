@@ -153,4 +153,4 @@ def _esp_message_id(message):
     message_id = getattr(status, "message_id", None)
     if isinstance(message_id, set):
         message_id = next(iter(message_id)) if len(message_id) == 1 else None
-    return message_id or ""
+    return "" if message_id is None else str(message_id)
