@@ -234,6 +234,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Helpdesk <suporte@example.co
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 EMAIL_SUBJECT_PREFIX_TICKET = env_str("TICKET_SUBJECT_PREFIX", "")
+# Inbound mail over these limits is rejected (the MTA bounces it; only its headers are kept).
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+INBOUND_MAX_PARTS = env_int("INBOUND_MAX_PARTS", 100, minimum=1)
 
 HELPDESK_NAME = env_str("HELPDESK_NAME", "Helpdesk")
 
