@@ -120,11 +120,9 @@ def sweep(now=None):
     Notification.objects.filter(
         state=DeliveryState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT, attempts__gte=MAX_ATTEMPTS
     ).update(state=DeliveryState.FAILED, last_error="The worker stopped while sending.", state_changed_at=now)
-    pks = list(
-        Notification.objects.filter(claimable(now - SWEEP_GRACE))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
+    # A first attempt is left a moment to the task queued at commit; a retry is due on time.
+    due = claimable(now) & (Q(attempts__gt=0) | Q(next_attempt_at__lte=now - SWEEP_GRACE))
+    pks = list(Notification.objects.filter(due).order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
     if pks:
         logger.info("Outbox sweep re-queues %s notifications", len(pks))
         queue_notifications(pks)
