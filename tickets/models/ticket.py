@@ -1,10 +1,12 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,6 +85,34 @@ class TicketQuerySet(models.QuerySet):
     def overdue(self, now=None):
         now = now or timezone.now()
         return self.filter(status__in=WAITING_FOR_STAFF, due_at__lt=now)
+
+    def auto_closable(self, now):
+        """Answered tickets whose last staff answer is older than their department's auto_close_days (0: never)."""
+        from departments.models import Department
+        from tickets.models.message import Message
+
+        waited_long = Q()
+        windows = Department.objects.filter(auto_close_days__gt=0).values_list("pk", "auto_close_days")
+        for department_id, days in windows:
+            waited_long |= Q(department_id=department_id, waiting_since__lt=now - timedelta(days=days))
+        if not waited_long:
+            return self.none()
+        last_answer = Message.objects.filter(ticket=OuterRef("pk"), from_staff=True, internal=False).order_by(
+            "-created_at"
+        )
+        return (
+            self.filter(status=Status.ANSWERED)
+            .annotate(waiting_since=Coalesce(Subquery(last_answer.values("created_at")[:1]), "updated_at"))
+            .filter(waited_long)
+        )
+
+
+# A customer may escalate a ticket at most once in this interval.
+ESCALATION_INTERVAL = timedelta(days=1)
+
+
+class EscalationRefused(Exception):
+    """The ticket cannot be escalated now; the message says why, in the customer's language."""
 
 
 class Ticket(models.Model):
@@ -227,12 +257,12 @@ class Ticket(models.Model):
 
         `sender_email` names who wrote when it is not the customer: an additional contact by e-mail.
         """
-        from tickets import notify
+        from tickets import notify, sla
         from tickets.models.message import Message, Source
 
         now = timezone.now()
         with transaction.atomic():
-            ticket = cls.objects.create(
+            ticket = cls(
                 reference=generate_reference(),
                 customer=customer,
                 guest_email=guest_email,
@@ -246,6 +276,8 @@ class Ticket(models.Model):
                 updated_at=now,
                 last_speaker=Speaker.CUSTOMER,
             )
+            sla.update_clock(ticket, now)
+            ticket.save(force_insert=True)
             author = by or (None if sender_email else customer)
             ticket._record(EventKind.CREATED, author)
             message = Message.objects.create_with_uploads(
@@ -312,6 +344,10 @@ class Ticket(models.Model):
                     if self.first_response_at is None:
                         self.first_response_at = now
                         fields.append("first_response_at")
+                    if self.escalated_at is not None:
+                        # The staff answer is what the escalation asked for: the flag is lowered.
+                        self.escalated_at = None
+                        fields.append("escalated_at")
                 else:
                     new_status = Status.CUSTOMER_REPLY if self.first_response_at else Status.OPEN
                     self.last_speaker = Speaker.CUSTOMER
@@ -347,6 +383,8 @@ class Ticket(models.Model):
 
     def transfer(self, department, *, by):
         """Move the ticket to another department; an assignee who does not work there is released."""
+        from tickets import sla
+
         with transaction.atomic():
             self._lock()
             if department.pk == self.department_id:
@@ -359,19 +397,98 @@ class Ticket(models.Model):
                 self.assignee = None
                 fields.append("assignee")
             self.updated_at = timezone.now()
+            # The new department's targets and clock apply, and its supervisors hear of a breach anew.
+            fields += sla.update_clock(self, self.updated_at, new_target=True)
             self.save(update_fields=fields)
             self._record(EventKind.DEPARTMENT, by, str(old), str(department))
 
+    def escalation_refusal(self, now=None):
+        """Why the ticket cannot be escalated now (a message for the customer), or None if it can.
+
+        A ticket can be escalated when its response time has passed, or when it was answered and
+        the answer did not help; at most once a day.
+        """
+        now = now or timezone.now()
+        if not (self.is_overdue(now) or self.status == Status.ANSWERED):
+            return _(
+                "A ticket can be escalated when our response time has passed, or after an answer that did not help."
+            )
+        last = (
+            self.events.filter(kind=EventKind.ESCALATED, created_at__gt=now - ESCALATION_INTERVAL)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            again = formats.date_format(timezone.localtime(last + ESCALATION_INTERVAL), "SHORT_DATETIME_FORMAT")
+            return _(
+                "This ticket was escalated less than a day ago and the supervisors were told. "
+                "You can escalate it again from %(time)s."
+            ) % {"time": again}
+        return None
+
     def escalate(self, *, by, reason):
-        """Flag the ticket for the department's supervisors, with the reason given."""
+        """Flag the ticket for the department's supervisors, with the reason given.
+
+        Raises EscalationRefused when `escalation_refusal` says no (checked under the row lock, so
+        two clicks at once escalate once). An Answered ticket whose answer did not help waits for
+        staff again (Customer reply), so its clock runs and it cannot be closed automatically.
+        """
         from tickets import notify
 
         with transaction.atomic():
             self._lock()
-            self.escalated_at = self.updated_at = timezone.now()
-            self.save(update_fields=["escalated_at", "updated_at"])
+            now = timezone.now()
+            refusal = self.escalation_refusal(now)
+            if refusal:
+                raise EscalationRefused(refusal)
+            fields = ["escalated_at", "updated_at"]
+            if self.status == Status.ANSWERED:
+                fields += self._change_status(Status.CUSTOMER_REPLY, by)
+            self.escalated_at = self.updated_at = now
+            self.save(update_fields=fields)
             event = self._record(EventKind.ESCALATED, by, note=reason)
             notify.ticket_escalated(self, event)
+            return event
+
+    def mark_overdue(self, now=None):
+        """Record that the pending target has passed and tell the supervisors, once per breach.
+
+        The conditional UPDATE is the claim: when several workers try at the same moment only one
+        changes the row, and only that one records the event and notifies. Returns the event, or
+        None when there was nothing (more) to mark.
+        """
+        from tickets import notify
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            claimed = Ticket.objects.overdue(now).filter(pk=self.pk, breached_at__isnull=True).update(breached_at=now)
+            if not claimed:
+                return None
+            self._lock()
+            first_response = self.first_response_at is None and self.due_at == self.first_response_due_at
+            event = self._record(EventKind.OVERDUE, None, new="first_response" if first_response else "resolution")
+            notify.ticket_overdue(self, event)
+            return event
+
+    def auto_close(self, now=None):
+        """Close an Answered ticket left without a customer reply for the department's auto_close_days.
+
+        Re-checked under the row lock, so two workers close (and notify) once. Returns the event,
+        or None when the ticket does not qualify (any more).
+        """
+        from tickets import notify
+
+        now = now or timezone.now()
+        with transaction.atomic():
+            self._lock()
+            if not Ticket.objects.auto_closable(now).filter(pk=self.pk).exists():
+                return None
+            fields = self._change_status(Status.CLOSED, None, kind=EventKind.AUTO_CLOSED)
+            self.updated_at = now
+            self.save(update_fields=fields + ["updated_at"])
+            event = self.events.last()
+            notify.ticket_closed(self, event, automatic=True)
             return event
 
     # Helpers
@@ -384,23 +501,32 @@ class Ticket(models.Model):
         for cached in ("department", "assignee", "service", "customer"):
             self._state.fields_cache.pop(cached, None)
 
-    def _change_status(self, new_status, by):
-        """Set the status in memory, record the event; returns the fields to save."""
+    def _change_status(self, new_status, by, kind=None):
+        """Set the status in memory, run or stop the response clock, record the event; returns the fields to save."""
+        from tickets import sla
+
         if new_status == self.status:
             return []
         old = self.status
+        now = timezone.now()
         self.status = new_status
         fields = ["status"]
         if new_status == Status.CLOSED:
-            self.closed_at = timezone.now()
+            self.closed_at = now
             fields.append("closed_at")
+            if self.escalated_at is not None:
+                self.escalated_at = None
+                fields.append("escalated_at")
         elif old == Status.CLOSED:
             self.closed_at = None
             fields.append("closed_at")
-        self._record(EventKind.STATUS, by, old, new_status)
+        fields += sla.update_clock(self, now)
+        self._record(kind or EventKind.STATUS, by, old, new_status)
         return fields
 
     def _change_field(self, name, value, kind, by):
+        from tickets import sla
+
         with transaction.atomic():
             self._lock()
             old = getattr(self, name)
@@ -408,7 +534,8 @@ class Ticket(models.Model):
                 return
             setattr(self, name, value)
             self.updated_at = timezone.now()
-            self.save(update_fields=[name, "updated_at"])
+            # A priority change moves the due times; the other fields leave them as they are.
+            self.save(update_fields=[name, "updated_at", *sla.update_clock(self, self.updated_at)])
             self._record(kind, by, "" if old is None else str(old), "" if value is None else str(value))
 
     def _record(self, kind, actor, old="", new="", note=""):
