@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,22 @@ class InboundState(models.TextChoices):
     DISCARDED = "discarded", _("Discarded")
     DROPPED = "dropped", _("Dropped (automatic mail)")
     REJECTED = "rejected", _("Rejected")
+
+
+class InboundEmailQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Received mail of the departments `user` works (all for superusers): the staff side of the ticket rule.
+
+        Mail that reached no department is only for superusers.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(department_id__in=user.department_ids)
+
+    def held(self):
+        return self.filter(state=InboundState.HELD)
 
 
 class InboundEmail(models.Model):
@@ -62,6 +78,8 @@ class InboundEmail(models.Model):
         verbose_name=_("reviewed by"),
     )
 
+    objects = InboundEmailQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("inbound e-mail")
         verbose_name_plural = _("inbound e-mails")
@@ -78,3 +96,50 @@ class InboundEmail(models.Model):
         # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
         self.message_id = self.message_id or None
         super().save(*args, **kwargs)
+
+    @property
+    def is_held(self):
+        return self.state == InboundState.HELD
+
+    def accept(self, *, by):
+        """Staff accept held mail: it opens a ticket (the sender's customer's, or a guest ticket).
+
+        Returns the ticket, or None when the mail was no longer held (someone reviewed it first).
+        """
+        from tickets.email.inbound import open_ticket_from_held
+
+        with transaction.atomic():
+            locked = self._lock_held()
+            if locked is None:
+                return None
+            ticket = open_ticket_from_held(locked)
+            locked.finish(
+                InboundState.ACCEPTED, ticket=ticket, result_message=ticket.messages.first(), reviewed_by=by
+            )
+        self.refresh_from_db()
+        return ticket
+
+    def discard(self, *, by):
+        """Staff discard held mail. Returns False when it was no longer held."""
+        with transaction.atomic():
+            locked = self._lock_held()
+            if locked is None:
+                return False
+            locked.finish(InboundState.DISCARDED, reviewed_by=by)
+        self.refresh_from_db()
+        return True
+
+    def finish(self, state, *, reason=None, **fields):
+        """Record how processing (or review) ended."""
+        self.state = state
+        self.processed_at = timezone.now()
+        if reason is not None:
+            self.reason = str(reason)[:255]
+        for name, value in fields.items():
+            setattr(self, name, value)
+        # Never rewrite the raw message, which may be megabytes.
+        self.save(update_fields=["state", "processed_at", "reason", *fields])
+
+    def _lock_held(self):
+        locked = InboundEmail.objects.select_for_update().get(pk=self.pk)
+        return locked if locked.state == InboundState.HELD else None

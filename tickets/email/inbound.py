@@ -1,0 +1,342 @@
+"""Received e-mail: the one ingestion function behind the MTA pipe command and the webhooks.
+
+`ingest(raw)` stores the raw message first (so nothing received is ever lost), then reads it
+and decides, in this order:
+
+1. too large, too many parts, unreadable → REJECTED (the MTA bounces it);
+2. machine-generated (auto-replies, bounces, lists, our own mail coming back) → DROPPED:
+   nothing opens, nothing reopens, nobody is answered, so no mail loop can start;
+3. no single, strictly parsed From address → REJECTED;
+4. a reply (In-Reply-To/References against our stored Message-IDs, then `[#123456]` in the
+   subject) from that ticket's customer, one of their verified contacts, or the guest who
+   opened it → added to the ticket. Anyone else changes nothing there: their mail goes on as new;
+5. new mail to a department's address from a verified customer or a verified contact →
+   a new ticket for that customer; to a department that accepts anyone → a guest ticket;
+6. otherwise HELD for the department's staff to review, and the sender is told (at most once a
+   day per address) that tickets must come from the registered address.
+
+A Message-ID seen before is stored once and processed once.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from accounts.models import Contact
+from departments.models import Department
+from helpdesk import ratelimit
+from tickets import notify
+from tickets.attachments import MAX_FILES, check_bytes
+from tickets.email import mime
+from tickets.email.text import strip_quoted
+from tickets.models import InboundEmail, InboundState, Message, Notification, Source, Ticket
+
+log = logging.getLogger(__name__)
+
+_REFERENCE = re.compile(r"\[#(\d{6,12})\]")
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|res|resp|aw|sv)\s*(?:\[\d+\])?\s*:)+", re.IGNORECASE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# What is kept of a message over the size limit: its headers, for the record.
+_MAX_KEPT_HEADERS = 64 * 1024
+# Recipient addresses considered when looking for the department.
+_MAX_RECIPIENTS = 20
+
+
+@dataclass
+class Requester:
+    """Who a message is from, as the ticket sees it: the customer (or None for a guest) and,
+    when the writer is not the customer's own account, the address that wrote."""
+
+    customer: object
+    sender_email: str = ""
+
+    @property
+    def author(self):
+        return None if self.sender_email else self.customer
+
+
+def ingest(raw, *, recipient=None):
+    """Store and process one raw RFC 822 message; returns its InboundEmail in a final state.
+
+    `recipient` is the envelope recipient when the MTA or provider gives it. Malformed input
+    never raises; a database failure does (the caller answers "try again later"), and a retry
+    of the same message resumes it.
+    """
+    raw = bytes(raw)
+    too_large = len(raw) > settings.INBOUND_MAX_BYTES
+    kept = _header_section(raw) if too_large else raw
+    inbound, created = _store(kept, mime.read_message_id(kept), _address(recipient))
+    if not created and inbound.state != InboundState.RECEIVED:
+        log.info("inbound %s: duplicate of a processed message (%s)", inbound.pk, inbound.state)
+        return inbound
+    if too_large:
+        inbound.finish(
+            InboundState.REJECTED,
+            reason=f"message too large ({len(raw)} bytes; the limit is {settings.INBOUND_MAX_BYTES})",
+        )
+    else:
+        inbound = _process(inbound.pk, raw, _address(recipient))
+    log.info("inbound %s: %s %s", inbound.pk, inbound.state, inbound.reason)
+    return inbound
+
+
+def receive_from_provider(sender, event, esp_name, **kwargs):
+    """django-anymail's inbound signal (any provider's webhook; connected in TicketsConfig.ready).
+
+    anymail has authenticated the post already; an exception here becomes a 500, which the
+    provider retries.
+    """
+    message = event.message
+    ingest(message.as_bytes(), recipient=message.envelope_recipient)
+
+
+def _header_section(raw):
+    match = _HEADER_END.search(raw, 0, _MAX_KEPT_HEADERS)
+    return raw[: match.end()] if match else raw[:_MAX_KEPT_HEADERS]
+
+
+def _address(value):
+    return mime.one_line(value or "").strip("<>").lower()[:254]
+
+
+def _store(raw, message_id, recipient):
+    """Keep the raw message; a Message-ID seen before returns the earlier row instead."""
+    try:
+        with transaction.atomic():
+            return InboundEmail.objects.create(raw=raw, message_id=message_id, recipient=recipient), True
+    except IntegrityError:
+        earlier = InboundEmail.objects.defer("raw").filter(message_id=message_id).first() if message_id else None
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _process(pk, raw, envelope_recipient):
+    with transaction.atomic():
+        # Locked: a second delivery of the same message waits here, then finds it processed.
+        inbound = InboundEmail.objects.select_for_update().defer("raw").get(pk=pk)
+        if inbound.state != InboundState.RECEIVED:
+            return inbound
+        try:
+            mail = mime.parse(raw, settings.INBOUND_MAX_PARTS)
+        except mime.MalformedMail as error:
+            inbound.finish(InboundState.REJECTED, reason=f"malformed message: {error}")
+            return inbound
+        state, reason, fields = _route(mail, envelope_recipient)
+        inbound.finish(state, reason=reason, sender=mail.sender, subject=mail.subject, **fields)
+        if fields.get("notice_sent_at"):
+            notify.unknown_sender(inbound)
+    return inbound
+
+
+def _route(mail, envelope_recipient):
+    """Decide what the mail is and act on it; returns (state, reason, fields of the InboundEmail)."""
+    automatic = mail.automatic or _our_own(mail)
+    if automatic:
+        return InboundState.DROPPED, automatic, {}
+    if not mail.sender:
+        return InboundState.REJECTED, mail.sender_problem, {}
+    department, address = _department([envelope_recipient, *mail.recipients])
+    fields = {"recipient": address or envelope_recipient or (mail.recipients[:1] or [""])[0][:254]}
+    ticket = _matching_ticket(mail)
+    if ticket is None and department is None:
+        return InboundState.REJECTED, "not addressed to a department", fields
+    fields["department"] = department = department or ticket.department
+    if not ratelimit.allow("inbound_sender", mail.sender):
+        return InboundState.HELD, "too many messages from this address", fields
+
+    if ticket is not None:
+        writer = _writer_for(ticket, mail.sender)
+        if writer is not None:
+            message = _add_reply(ticket, writer, mail)
+            return InboundState.ACCEPTED, "reply", {**fields, "ticket": ticket, "result_message": message}
+        if _works_department(mail.sender, ticket):
+            reason = f"staff mail about {ticket.display_reference}: staff reply in the workspace"
+            return InboundState.HELD, reason, fields
+        # Someone else's mail about this ticket changes nothing there: it goes on as new mail.
+
+    requester = requester_for(mail.sender)
+    if requester is None and department.accepts_anyone:
+        requester = Requester(customer=None, sender_email=mail.sender)
+    if requester is not None:
+        ticket = _open_ticket(department, requester, mail)
+        reason = "guest ticket" if requester.customer is None else "new ticket"
+        return InboundState.ACCEPTED, reason, {**fields, "ticket": ticket, "result_message": ticket.messages.first()}
+
+    now = timezone.now()
+    recently = InboundEmail.objects.filter(sender=mail.sender, notice_sent_at__gt=now - timedelta(days=1))
+    if not recently.exists():
+        fields["notice_sent_at"] = now
+    return InboundState.HELD, "unknown sender", fields
+
+
+def _our_own(mail):
+    """Our own mail coming back (a forward, a misconfigured alias): never processed again."""
+    if mail.message_id.endswith(f"@{urlsplit(settings.SITE_URL).hostname}>"):
+        return "our own Message-ID"
+    if mail.message_id and Notification.objects.filter(message_id=mail.message_id).exists():
+        return "our own notification"
+    own = Department.objects.filter(email__iexact=mail.sender).exists()
+    if own or mail.sender == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower():
+        return "sent from our own address"
+    return ""
+
+
+def _department(addresses):
+    """The active department of the first address that is one, and that address."""
+    addresses = [address for address in addresses if address][:_MAX_RECIPIENTS]
+    if not addresses:
+        return None, ""
+    query = Q()
+    for address in addresses:
+        query |= Q(email__iexact=address)
+    departments = {department.email.lower(): department for department in Department.objects.active().filter(query)}
+    for address in addresses:
+        if address in departments:
+            return departments[address], address
+    return None, ""
+
+
+def _matching_ticket(mail):
+    """The ticket a reply belongs to: by our Message-IDs in its threading headers, else by subject."""
+    ids = mail.thread_ids
+    if ids:
+        found = dict(Message.objects.filter(message_id__in=ids).values_list("message_id", "ticket_id"))
+        found.update(
+            Notification.objects.filter(message_id__in=ids, ticket__isnull=False).values_list("message_id", "ticket_id")
+        )
+        for message_id in ids:
+            if message_id in found:
+                return _current(Ticket.objects.get(pk=found[message_id]))
+    match = _REFERENCE.search(mail.subject)
+    if match:
+        ticket = Ticket.objects.filter(reference=int(match.group(1))).first()
+        return _current(ticket) if ticket else None
+    return None
+
+
+def _current(ticket):
+    """A merged ticket's conversation continues in the ticket it was merged into."""
+    for _hop in range(10):
+        if ticket.merged_into_id is None:
+            break
+        ticket = ticket.merged_into
+    return ticket
+
+
+def _writer_for(ticket, address):
+    """The Requester if `address` may write to `ticket`: its customer, their verified contact, or its guest."""
+    customer = ticket.customer
+    if customer is None:
+        return Requester(None, address) if ticket.guest_email.lower() == address else None
+    if not customer.is_active:
+        return None
+    if EmailAddress.objects.filter(user=customer, email__iexact=address, verified=True).exists():
+        return Requester(customer)
+    if Contact.objects.verified().filter(user=customer, email=address).exists():
+        return Requester(customer, address)
+    return None
+
+
+def requester_for(address):
+    """A verified customer's own address, or a verified contact of exactly one customer; else None."""
+    verified = EmailAddress.objects.filter(email__iexact=address, verified=True, user__is_active=True)
+    account = verified.select_related("user").first()
+    if account is not None:
+        return Requester(account.user)
+    owners = {contact.user for contact in Contact.objects.verified().filter(email=address, user__is_active=True)}
+    if len(owners) == 1:
+        return Requester(owners.pop(), address)
+    return None
+
+
+def _works_department(address, ticket):
+    account = EmailAddress.objects.filter(email__iexact=address, verified=True).select_related("user").first()
+    return account is not None and ticket.is_staff_member(account.user)
+
+
+def _add_reply(ticket, writer, mail):
+    body, original, uploads = _content(mail)
+    return ticket.reply(
+        author=writer.author,
+        sender_email=writer.sender_email,
+        body=body,
+        body_original=original,
+        uploads=uploads,
+        source=Source.EMAIL,
+        message_id=_unused_message_id(mail.message_id),
+        from_staff=False,
+    )
+
+
+def _open_ticket(department, requester, mail):
+    body, original, uploads = _content(mail)
+    is_guest = requester.customer is None
+    return Ticket.open(
+        customer=requester.customer,
+        department=department,
+        subject=_ticket_subject(mail.subject),
+        body=body,
+        body_original=original,
+        uploads=uploads,
+        source=Source.EMAIL,
+        guest_email=requester.sender_email if is_guest else "",
+        sender_email="" if is_guest else requester.sender_email,
+        message_id=_unused_message_id(mail.message_id),
+    )
+
+
+def open_ticket_from_held(inbound):
+    """For InboundEmail.accept: the ticket of held mail, for the customer the address belongs to, or a guest's."""
+    mail = mime.parse(bytes(inbound.raw), settings.INBOUND_MAX_PARTS)
+    requester = requester_for(mail.sender) or Requester(customer=None, sender_email=mail.sender)
+    return _open_ticket(inbound.department, requester, mail)
+
+
+def _unused_message_id(message_id):
+    """The mail's Message-ID for the thread, unless a message has it already (it is unique there)."""
+    if message_id and not Message.objects.filter(message_id=message_id).exists():
+        return message_id
+    return ""
+
+
+def _ticket_subject(subject):
+    subject = _REPLY_PREFIX.sub("", _REFERENCE.sub("", subject)).strip()
+    if not subject:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = gettext("(no subject)")
+    return subject[:200]
+
+
+def _content(mail):
+    """The message text without quoted history, the whole text if that differs, and the checked files.
+
+    A file that fails the upload checks does not lose the message: its name goes in a note line.
+    """
+    body = strip_quoted(mail.text)
+    original = mail.text if mail.text != body else ""
+    uploads, refused = [], []
+    for name, data in mail.attachments:
+        if len(uploads) >= MAX_FILES:
+            refused.append(name)
+            continue
+        try:
+            uploads.append(check_bytes(data, name))
+        except ValidationError:
+            refused.append(name)
+    if refused:
+        with translation.override(settings.LANGUAGE_CODE):
+            note = gettext("Attachments not accepted: %(names)s") % {"names": ", ".join(refused)}
+        body = f"{body}\n\n[{note}]".strip()
+    return body, original, uploads
