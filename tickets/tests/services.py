@@ -1,0 +1,142 @@
+"""Real services for integration tests and the mail benchmark: a private Redis, a Celery worker process."""
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from celery import Celery, current_app
+from django.conf import settings
+
+
+def require_service(available, message):
+    """Skip without the service, except under REQUIRE_SERVICES=1 (CI), where that is a failure."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class PrivateRedis:
+    """A redis-server of our own on a spare port, without persistence: stopping it loses its queue."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, 10, "redis-server to start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def _answers(self):
+        try:
+            return redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
+        except redis.ConnectionError:
+            return False
+
+
+def database_url(settings_dict):
+    """A DATABASE_URL naming the database this process uses (the test database during tests)."""
+    credentials = quote(settings_dict["USER"] or "")
+    if settings_dict["PASSWORD"]:
+        credentials += ":" + quote(settings_dict["PASSWORD"])
+    host = f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{quote(settings_dict['NAME'])}"
+
+
+class CeleryWorker:
+    """`celery -A helpdesk worker --pool solo` on the given database and broker, writing mail as .eml files."""
+
+    def __init__(self, *, broker_url, database, mail_dir, log, extra_env=None):
+        self.mail_dir = Path(mail_dir)
+        self.log = Path(log)
+        self.env = {
+            **{key: value for key, value in os.environ.items() if key != "DATABASE_TEST_NAME"},
+            "DATABASE_URL": database_url(database),
+            "REDIS_URL": broker_url,
+            "EMAIL_BACKEND": "helpdesk.mail.EmlFileBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            "SITE_URL": settings.SITE_URL,
+            **(extra_env or {}),
+        }
+        self.process = None
+
+    def start(self):
+        celery = Path(sys.executable).with_name("celery")
+        self._log_file = self.log.open("wb")
+        self.process = subprocess.Popen(
+            [str(celery), "-A", "helpdesk", "worker", "--pool", "solo", "--loglevel", "INFO"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: b" ready." in self.log.read_bytes() or self.process.poll() is not None, 60, "the worker")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the worker exited:\n{self.log.read_text()}")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()
+
+    def tasks_done(self):
+        """How many send_notification tasks the worker finished (from its log)."""
+        return len(re.findall(rb"send_notification\[[^]]+\] succeeded", self.log.read_bytes()))
+
+
+@contextlib.contextmanager
+def producer_on(broker_url):
+    """Make this process queue tasks on `broker_url` for real, whatever its settings say.
+
+    The tasks are shared tasks: they resolve to the current Celery app at call time.
+    """
+    app = Celery("helpdesk", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    previous = current_app._get_current_object()
+    app.set_current()
+    try:
+        yield app
+    finally:
+        previous.set_current()
+        app.close()
