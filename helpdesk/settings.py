@@ -127,6 +127,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     # Mail whose task was lost (Redis down at commit) or that waits for a retry.
     "sweep-outbox": {"task": "tickets.tasks.mail.sweep_outbox", "schedule": 60.0},
+    # Response targets: breaches are noticed within a minute; Answered tickets close within the hour.
+    "mark-overdue": {"task": "tickets.tasks.sla.mark_overdue_tickets", "schedule": 60.0},
+    "auto-close": {"task": "tickets.tasks.sla.auto_close_tickets", "schedule": 900.0},
 }
 
 # Accounts

@@ -1,5 +1,6 @@
 """Celery tasks of the tickets app (autodiscovered as `tickets.tasks`)."""
 
 from tickets.tasks.mail import send_notification, sweep_outbox
+from tickets.tasks.sla import auto_close_tickets, mark_overdue_tickets
 
-__all__ = ["send_notification", "sweep_outbox"]
+__all__ = ["auto_close_tickets", "mark_overdue_tickets", "send_notification", "sweep_outbox"]
