@@ -84,6 +84,8 @@ class _TextExtractor(HTMLParser):
             self.current.append(data)
 
     def text(self):
+        while self.links:  # links left open by broken HTML still show their address
+            self.handle_endtag("a")
         self._flush()
         return "\n".join(("> " * depth + line).rstrip() for depth, line in self.lines)
 
