@@ -116,3 +116,21 @@ class ReplyForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("body", "attachments", Submit("submit", _("Send reply")))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you escalating?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=10,
+        max_length=2000,
+        help_text=_("Tell the supervisors what went wrong: what you expected, and what did not help."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "reason", Submit("escalate", _("Escalate to a supervisor"), css_class="btn-warning")
+        )

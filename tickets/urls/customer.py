@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/new/<slug:slug>/", customer.new_ticket_form, name="new_department"),
     re_path(rf"^tickets/{REF}/$", customer.ticket_detail, name="detail"),
     re_path(rf"^tickets/{REF}/close/$", customer.close_ticket, name="close"),
+    re_path(rf"^tickets/{REF}/escalate/$", customer.escalate_ticket, name="escalate"),
     re_path(rf"^tickets/{REF}/files/(?P<pk>[0-9]+)/$", customer.attachment, name="attachment"),
     re_path(
         rf"^tickets/{REF}/files/(?P<pk>[0-9]+)/thumbnail/$", customer.attachment_thumbnail, name="attachment_thumbnail"

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.models import Department
 from helpdesk.ratelimit import limit_posts
+from tickets import sla
 from tickets.access import attachment_or_404, customer_ticket_or_404
-from tickets.forms.customer import NewTicketForm, ReplyForm
+from tickets.forms.customer import EscalateForm, NewTicketForm, ReplyForm
 from tickets.models import EventKind, Status, Ticket
+from tickets.models.ticket import EscalationRefused
 from tickets.thread import build_thread
 
 PAGE_SIZE = 20
@@ -70,7 +72,9 @@ def ticket_list(request):
 @require_GET
 def new_ticket(request):
     """Step one of opening a ticket: choose the department."""
-    departments = Department.objects.active()
+    departments = list(Department.objects.active())
+    for department in departments:
+        department.usual_response_display = sla.usual_response(department)
     return render(request, "tickets/new.html", {"departments": departments})
 
 
@@ -122,17 +126,50 @@ def ticket_detail(request, reference):
                 messages.success(request, _("Your reply was sent."))
             return redirect(ticket)
         messages.error(request, _("Your reply was not sent. Please correct the fields marked below."))
+    return _detail_page(request, ticket, form=form)
+
+
+def _detail_page(request, ticket, *, form=None, escalate_form=None):
     # The customer panel never shows internal notes, even to a customer who is also staff.
     thread_messages = (
         ticket.messages.visible_to(request.user).public().select_related("author").prefetch_related("attachments")
     )
     # "Opened" is the first message itself and the facts above the thread.
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
+    if escalate_form is None and ticket.escalation_refusal() is None:
+        escalate_form = EscalateForm()
     return render(
         request,
         "tickets/detail.html",
-        {"ticket": ticket, "thread": build_thread(thread_messages, events), "form": form},
+        {
+            "ticket": ticket,
+            "thread": build_thread(thread_messages, events),
+            "form": form if form is not None else ReplyForm(),
+            "escalate_form": escalate_form,
+        },
     )
+
+
+@login_required
+@require_POST
+def escalate_ticket(request, reference):
+    """The customer asks a supervisor to step in: on an overdue ticket, or when the answer did not help."""
+    ticket = customer_ticket_or_404(request.user, reference)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The ticket was not escalated. Please correct the field marked below."))
+        return _detail_page(request, ticket, escalate_form=form)
+    try:
+        ticket.escalate(by=request.user, reason=form.cleaned_data["reason"])
+    except EscalationRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("Ticket escalated. The supervisors of %(department)s were told and will follow it up.")
+            % {"department": ticket.department.name},
+        )
+    return redirect(ticket)
 
 
 @login_required
