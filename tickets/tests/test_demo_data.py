@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from accounts.models import User
-from departments.models import Department, Membership
+from departments.models import Department, Membership, ResponseTarget
 from tickets.models import Attachment, Message, Status, Ticket
 
 
@@ -24,3 +24,16 @@ def test_demo_data_covers_every_status_and_role(db, client):
     ) == {"suporte", "financeiro"}
     for email in ("cliente@example.com", "agente@example.com", "supervisor@example.com", "admin@example.com"):
         assert client.login(username=email, password="demo12345"), email
+
+
+def test_demo_departments_have_targets_and_the_open_tickets_due_times(db):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert ResponseTarget.objects.count() == 12
+    financeiro = Department.objects.get(slug="financeiro")
+    assert financeiro.business_hours_only and financeiro.business_hours.count() == 10
+    assert not Department.objects.get(slug="suporte").business_hours_only
+    waiting = Ticket.objects.waiting_for_staff()
+    assert waiting.exists() and not waiting.filter(due_at__isnull=True).exists()
+    assert Ticket.objects.overdue().exists()
+    assert not Ticket.objects.filter(status=Status.ANSWERED, due_at__isnull=False).exists()

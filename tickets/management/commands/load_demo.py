@@ -1,7 +1,7 @@
 """Demo data of PRODUCT.md. Idempotent: run it again and nothing is duplicated."""
 
 import io
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Contact, User
-from departments.models import Department, Membership, Service
+from departments.models import BusinessHours, Department, Holiday, Membership, ResponseTarget, Service
 from tickets.attachments import check_bytes
 from tickets.models import Priority, Status, Ticket
 
@@ -46,6 +46,28 @@ DEPARTMENTS = [
     ),
 ]
 SERVICES = ["Hospedagem", "Domínios", "E-mail", "Revenda"]
+
+# Response targets: (business hours Monday to Friday, or None for around the clock,
+# {priority: (first response, resolution) in minutes of that clock}).
+OFFICE_HOURS = [(time(8), time(12)), (time(13), time(18))]
+TARGETS = {
+    "suporte": (None, {Priority.HIGH: (30, 240), Priority.MEDIUM: (120, 1440), Priority.LOW: (480, 4320)}),
+    "financeiro": (OFFICE_HOURS, {Priority.HIGH: (120, 480), Priority.MEDIUM: (240, 1440), Priority.LOW: (480, 2700)}),
+    "dominios": (OFFICE_HOURS, {Priority.HIGH: (240, 960), Priority.MEDIUM: (480, 2700), Priority.LOW: (960, 5400)}),
+    "abusos": (None, {Priority.HIGH: (60, 480), Priority.MEDIUM: (240, 1440), Priority.LOW: (1440, 4320)}),
+}
+# Brazil's national holidays on fixed dates (month, day).
+HOLIDAYS = [
+    ((1, 1), "Confraternização Universal"),
+    ((4, 21), "Tiradentes"),
+    ((5, 1), "Dia do Trabalho"),
+    ((9, 7), "Independência do Brasil"),
+    ((10, 12), "Nossa Senhora Aparecida"),
+    ((11, 2), "Finados"),
+    ((11, 15), "Proclamação da República"),
+    ((11, 20), "Consciência Negra"),
+    ((12, 25), "Natal"),
+]
 USERS = [
     ("cliente@example.com", "Carla Cliente", False),
     ("agente@example.com", "André Agente", False),
@@ -193,8 +215,10 @@ class Command(BaseCommand):
                     "description": description,
                     "order": order,
                     "accepts_anyone": slug == "abusos",
+                    "business_hours_only": TARGETS[slug][0] is not None,
                 },
             )
+        self._response_targets(departments)
         services = {}
         for order, name in enumerate(SERVICES):
             services[name], _ = Service.objects.update_or_create(name=name, defaults={"order": order})
@@ -255,4 +279,29 @@ class Command(BaseCommand):
             )
             ticket.messages.update(**shifted)
             ticket.events.update(**shifted)
+            # The response clock moves back with the ticket, so the queue shows some overdue.
+            for field in ("sla_clock_started_at", "first_response_due_at", "resolution_due_at", "due_at"):
+                Ticket.objects.filter(pk=ticket.pk, **{f"{field}__isnull": False}).update(**{field: F(field) - age})
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new tickets)."))
+
+    def _response_targets(self, departments):
+        """Targets, office hours and holidays; what an admin changed afterwards is kept."""
+        this_year = timezone.localdate().year
+        for slug, (hours, targets) in TARGETS.items():
+            department = departments[slug]
+            for priority, (first, resolution) in targets.items():
+                ResponseTarget.objects.get_or_create(
+                    department=department,
+                    priority=priority,
+                    defaults={"first_response_minutes": first, "resolution_minutes": resolution},
+                )
+            if hours is None:
+                continue
+            for weekday in range(5):
+                for start, end in hours:
+                    BusinessHours.objects.get_or_create(department=department, weekday=weekday, start=start, end=end)
+            for year in (this_year, this_year + 1):
+                for (month, day), name in HOLIDAYS:
+                    Holiday.objects.get_or_create(
+                        department=department, date=date(year, month, day), defaults={"name": name}
+                    )
