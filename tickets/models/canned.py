@@ -1,5 +1,10 @@
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# {customer_name}, {reference}...: the placeholders of CannedReply.body.
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class CannedReplyQuerySet(models.QuerySet):
@@ -37,3 +42,19 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+    def render(self, ticket, agent):
+        """The text with its placeholders filled for `ticket`, as written by `agent`.
+
+        Unknown placeholders and stray braces are left as typed: an admin's typo must not break replies.
+        """
+        customer = ticket.customer
+        values = {
+            "customer_name": customer.get_full_name() if customer else ticket.guest_email,
+            "reference": ticket.display_reference,
+            "subject": ticket.subject,
+            "department": str(ticket.department),
+            "agent_name": agent.get_full_name(),
+        }
+        return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), self.body)
+

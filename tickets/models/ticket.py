@@ -2,6 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -231,6 +232,10 @@ class Ticket(models.Model):
             and (user.is_superuser or self.department_id in user.department_ids)
         )
 
+    def can_be_assigned_to(self, user):
+        """Only active agents of the ticket's department (or superusers) may be assigned."""
+        return user is not None and user.is_active and self.is_staff_member(user)
+
     # State changes. Each runs in one transaction, locks the row, and records a TicketEvent.
 
     @classmethod
@@ -379,7 +384,74 @@ class Ticket(models.Model):
         self._change_field("service", service, EventKind.SERVICE, by)
 
     def assign(self, agent, *, by):
-        self._change_field("assignee", agent, EventKind.ASSIGNEE, by)
+        """Give the ticket to `agent` (None: nobody). Raises ValidationError for someone who may not work it."""
+        with transaction.atomic():
+            self._lock()
+            if agent is not None and not self.can_be_assigned_to(agent):
+                raise ValidationError(
+                    _("%(agent)s does not work in %(department)s."),
+                    code="not_assignable",
+                    params={"agent": agent, "department": self.department},
+                )
+            self._change_field("assignee", agent, EventKind.ASSIGNEE, by)
+
+    def change_details(self, *, by, status, priority, service):
+        """The workspace's details form: each value that differs changes (with its event), all at once."""
+        with transaction.atomic():
+            self.set_status(status, by=by)
+            self.set_priority(priority, by=by)
+            self.set_service(service, by=by)
+
+    def reply_and_close(self, *, author, body, uploads=()):
+        """A staff answer that also closes the ticket: the reply's e-mail is the customer's only notice."""
+        with transaction.atomic():
+            message = self.reply(author=author, body=body, uploads=uploads, from_staff=True)
+            fields = self._change_status(Status.CLOSED, author)
+            if fields:
+                self.save(update_fields=fields)
+        return message
+
+    def merge_into(self, target, *, by):
+        """Merge this duplicate into `target`: its messages (with their files) move there, both threads
+        record the merge, this ticket closes pointing at `target`, and its requesters are told.
+
+        Raises ValidationError when the merge is not possible. Returns this ticket's MERGED event.
+        """
+        from tickets import notify
+        from tickets.models.message import Message
+
+        with transaction.atomic():
+            # Both rows locked in primary-key order, so two merges of the same pair cannot deadlock.
+            rows = Ticket.objects.select_for_update().filter(pk__in=[self.pk, target.pk]).order_by("pk")
+            fresh = {row.pk: row for row in rows}
+            self._take(fresh[self.pk])
+            target._take(fresh[target.pk])
+            if target.pk == self.pk:
+                raise ValidationError(_("A ticket cannot be merged into itself."), code="merge_self")
+            if self.merged_into_id:
+                raise ValidationError(_("This ticket was already merged."), code="merge_merged")
+            if target.merged_into_id:
+                raise ValidationError(
+                    _("%(reference)s was itself merged into another ticket."),
+                    code="merge_target_merged",
+                    params={"reference": target.display_reference},
+                )
+            if (self.customer_id, self.guest_email.lower()) != (target.customer_id, target.guest_email.lower()):
+                # The customer of the target would read this ticket's messages.
+                raise ValidationError(
+                    _("Only tickets of the same customer can be merged."), code="merge_other_customer"
+                )
+            now = timezone.now()
+            Message.objects.filter(ticket=self).update(ticket=target)
+            event = self._record(EventKind.MERGED, by, new=target.display_reference)
+            target._record(EventKind.MERGED, by, old=self.display_reference)
+            fields = self._change_status(Status.CLOSED, by)
+            self.merged_into = target
+            self.updated_at = target.updated_at = now
+            self.save(update_fields=[*fields, "merged_into", "updated_at"])
+            target.save(update_fields=["updated_at"])
+            notify.ticket_merged(self, target, event)
+        return event
 
     def transfer(self, department, *, by):
         """Move the ticket to another department; an assignee who does not work there is released."""
@@ -495,7 +567,10 @@ class Ticket(models.Model):
 
     def _lock(self):
         """Lock the row for this transaction and refresh what another request may have changed."""
-        fresh = Ticket.objects.select_for_update().get(pk=self.pk)
+        self._take(Ticket.objects.select_for_update().get(pk=self.pk))
+
+    def _take(self, fresh):
+        """Copy the values of `fresh` (the same row, just read) into this instance."""
         for field in self._meta.concrete_fields:
             setattr(self, field.attname, getattr(fresh, field.attname))
         for cached in ("department", "assignee", "service", "customer"):

@@ -9,4 +9,9 @@ REF = r"(?P<reference>[0-9]{6,12})"
 urlpatterns = [
     path("", staff.queue, name="queue"),
     re_path(rf"^tickets/{REF}/$", staff.ticket, name="ticket"),
+    path("bulk/", staff.bulk, name="bulk"),
+    re_path(rf"^tickets/{REF}/details/$", staff.details, name="details"),
+    re_path(rf"^tickets/{REF}/assign/$", staff.assign, name="assign"),
+    re_path(rf"^tickets/{REF}/transfer/$", staff.transfer, name="transfer"),
+    re_path(rf"^tickets/{REF}/merge/$", staff.merge, name="merge"),
 ]

@@ -115,6 +115,11 @@ def new_ticket_form(request, slug):
 def ticket_detail(request, reference):
     """The ticket page; a POST is the customer's reply."""
     ticket = customer_ticket_or_404(request.user, reference)
+    if ticket.merged_into_id:
+        # A merged duplicate lives on in its target, when the customer may see that one.
+        target = Ticket.objects.visible_to(request.user).filter(customer=request.user, pk=ticket.merged_into_id)
+        if target := target.first():
+            return redirect(target)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():

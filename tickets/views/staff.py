@@ -1,17 +1,227 @@
-from django.shortcuts import render
+"""The staff side: the queue with its bulk actions, and the ticket workspace with its actions.
+
+Every view is behind `staff_required` and reaches tickets only through `staff_ticket_or_404`
+or `QueueFilter` (both built on `Ticket.objects.staff_visible_to`): a ticket of another
+department is a 404. Actions are POSTs that call one model method and redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tickets.access import staff_required, staff_ticket_or_404
-from tickets.models import Ticket
+from tickets.forms.staff import (
+    AssignForm,
+    BulkActionForm,
+    MergeForm,
+    QueueFilterForm,
+    StaffReplyForm,
+    TicketDetailsForm,
+    TransferForm,
+)
+from tickets.models import EventKind, Ticket
+from tickets.queue import QueueFilter
+from tickets.thread import build_thread
+
+OTHER_TICKETS = 10
+
+
+# The queue
 
 
 @staff_required
+@require_GET
 def queue(request):
-    tickets = Ticket.objects.staff_visible_to(request.user).open().select_related("department", "customer", "assignee")
-    return render(request, "staff/queue.html", {"tickets": tickets[:50]})
+    queue_filter = QueueFilter(request.user, request.GET)
+    page = queue_filter.page(request.GET)
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "queue": queue_filter,
+            "page": page,
+            "tickets": page.rows,
+            "status_tabs": queue_filter.status_tabs(),
+            "filter_form": QueueFilterForm(queue_filter),
+            "bulk_form": BulkActionForm(request.user, initial={"filters": queue_filter.querystring()}),
+        },
+    )
 
 
 @staff_required
+@require_POST
+def bulk(request):
+    form = BulkActionForm(request.user, request.POST)
+    if form.is_valid():
+        messages.success(request, form.apply())
+    else:
+        messages.error(request, _("Nothing was changed: %(errors)s") % {"errors": _error_text(form)})
+    # Back to the same view of the queue, rebuilt from allowlisted keys only.
+    filters = QueueFilter(request.user, QueryDict(request.POST.get("filters", ""))).querystring()
+    return redirect(reverse("staff:queue") + (f"?{filters}" if filters else ""))
+
+
+def _error_text(form):
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+# The workspace
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
 def ticket(request, reference):
+    """The workspace; a POST is the composer (reply, reply and close, note, or insert a canned reply)."""
     ticket = staff_ticket_or_404(request.user, reference)
-    thread = ticket.messages.visible_to(request.user).select_related("author").prefetch_related("attachments")
-    return render(request, "staff/ticket.html", {"ticket": ticket, "thread": thread, "events": ticket.events.all()})
+    if ticket.merged_into_id:
+        messages.info(
+            request,
+            _("Ticket %(old)s was merged into this one.") % {"old": ticket.display_reference},
+        )
+        return redirect(ticket.merged_into.get_staff_url())
+    if request.method == "GET":
+        return _workspace(request, ticket)
+    form = StaffReplyForm(ticket, request.user, request.POST, request.FILES)
+    if not form.is_valid():
+        return _workspace(request, ticket, reply_form=form)
+    data = form.cleaned_data
+    if data["action"] == form.INSERT:
+        filled = StaffReplyForm(
+            ticket,
+            request.user,
+            initial={"body": form.text_with_canned(), "seen": data["seen"]},
+            canned_replies=list(form.canned_replies.values()),
+        )
+        return _workspace(request, ticket, reply_form=filled)
+    if form.collides():
+        return _workspace(request, ticket, reply_form=form)
+    if data["action"] == form.NOTE:
+        ticket.reply(
+            author=request.user, body=data["body"], uploads=data["attachments"], internal=True, from_staff=True
+        )
+        messages.success(request, _("Internal note added. The customer does not see it."))
+    elif data["action"] == form.REPLY_CLOSE:
+        ticket.reply_and_close(author=request.user, body=data["body"], uploads=data["attachments"])
+        messages.success(request, _("Reply sent and ticket closed."))
+    else:
+        ticket.reply(author=request.user, body=data["body"], uploads=data["attachments"], from_staff=True)
+        messages.success(request, _("Reply sent."))
+    return redirect(ticket.get_staff_url())
+
+
+@staff_required
+@require_POST
+def details(request, reference):
+    ticket = staff_ticket_or_404(request.user, reference)
+    form = TicketDetailsForm(ticket, request.POST)
+    if not form.is_valid():
+        return _workspace(request, ticket, details_form=form)
+    ticket.change_details(by=request.user, **form.cleaned_data)
+    messages.success(request, _("Ticket details saved."))
+    return redirect(ticket.get_staff_url())
+
+
+@staff_required
+@require_POST
+def assign(request, reference):
+    ticket = staff_ticket_or_404(request.user, reference)
+    form = AssignForm(ticket, request.user, request.POST)
+    if form.is_valid():
+        agent = form.cleaned_data["assignee"]
+        try:
+            ticket.assign(agent, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if agent is None:
+                messages.success(request, _("Nobody is assigned now."))
+            else:
+                messages.success(request, _("Assigned to %(name)s.") % {"name": agent.get_full_name()})
+            return redirect(ticket.get_staff_url())
+    return _workspace(request, ticket, assign_form=form)
+
+
+@staff_required
+@require_POST
+def transfer(request, reference):
+    ticket = staff_ticket_or_404(request.user, reference)
+    form = TransferForm(ticket, request.POST)
+    if not form.is_valid():
+        return _workspace(request, ticket, transfer_form=form)
+    department = form.cleaned_data["department"]
+    ticket.transfer(department, by=request.user)
+    messages.success(
+        request,
+        _("Ticket %(reference)s transferred to %(department)s.")
+        % {"reference": ticket.display_reference, "department": department},
+    )
+    # An agent who does not work in the new department no longer sees the ticket.
+    if Ticket.objects.staff_visible_to(request.user).filter(pk=ticket.pk).exists():
+        return redirect(ticket.get_staff_url())
+    return redirect("staff:queue")
+
+
+@staff_required
+@require_POST
+def merge(request, reference):
+    ticket = staff_ticket_or_404(request.user, reference)
+    form = MergeForm(ticket, request.user, request.POST)
+    if form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            ticket.merge_into(target, by=request.user)
+        except ValidationError as error:
+            form.add_error("target", error)
+        else:
+            messages.success(
+                request,
+                _("Ticket %(old)s was merged into %(new)s; the customer was told.")
+                % {"old": ticket.display_reference, "new": target.display_reference},
+            )
+            return redirect(target.get_staff_url())
+    return _workspace(request, ticket, merge_form=form)
+
+
+def _workspace(request, ticket, **forms):
+    """Render the workspace; `forms` replaces the blank form of the action that failed."""
+    user = request.user
+    thread_messages = list(
+        ticket.messages.visible_to(user).select_related("author").prefetch_related("attachments", "notifications")
+    )
+    events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
+    newest = max((message.pk for message in thread_messages), default=0)
+    reply_form = forms.get("reply_form") or StaffReplyForm(ticket, user, initial={"seen": newest})
+    customer = ticket.customer
+    other_tickets = contacts = ()
+    if customer is not None:
+        other_tickets = (
+            Ticket.objects.staff_visible_to(user)
+            .filter(customer=customer)
+            .exclude(pk=ticket.pk)
+            .order_by("-updated_at")[:OTHER_TICKETS]
+        )
+        contacts = list(customer.contacts.all())
+    return render(
+        request,
+        "staff/ticket.html",
+        {
+            "ticket": ticket,
+            "thread": build_thread(thread_messages, events),
+            "arrived": {message.pk for message in reply_form.arrived},
+            "reply_form": reply_form,
+            "canned_texts": {str(pk): text for pk, text in reply_form.canned_texts().items()},
+            "details_form": forms.get("details_form") or TicketDetailsForm(ticket),
+            "assign_form": forms.get("assign_form") or AssignForm(ticket, user),
+            "transfer_form": forms.get("transfer_form") or TransferForm(ticket),
+            "merge_form": forms.get("merge_form") or MergeForm(ticket, user),
+            "other_tickets": other_tickets,
+            "contacts": contacts,
+            "verified_contacts": [contact for contact in contacts if contact.verified],
+            # A browser cannot be told to keep chosen files across a round trip.
+            "files_dropped": request.method == "POST" and bool(request.FILES),
+        },
+    )

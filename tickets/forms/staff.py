@@ -1,0 +1,372 @@
+"""Forms of the staff side: the queue's filter bar and bulk actions, and the ticket workspace.
+
+Each form declares exactly what an agent may send and validates it against what the agent
+may touch; the views call one model method with the cleaned values.
+"""
+
+from crispy_forms.bootstrap import FieldWithButtons, StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from departments.models import Department, Service
+from tickets import queue
+from tickets.attachments import AttachmentsField
+from tickets.models import CannedReply, Priority, Status, Ticket
+
+MAX_BULK = 200
+
+
+def assignable_agents(department_ids=None):
+    """Active agents of the given departments (all departments when None) and superusers."""
+    members = Q(memberships__isnull=False) if department_ids is None else Q(memberships__department__in=department_ids)
+    return (
+        get_user_model()
+        .objects.filter(members | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("name", "email")
+    )
+
+
+def staff_departments(user):
+    """The departments whose tickets `user` sees in the queue."""
+    departments = Department.objects.all()
+    return departments if user.is_superuser else departments.filter(pk__in=user.department_ids)
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name()
+
+
+def _button(label, value, css="btn-outline-secondary", **attrs):
+    return StrictButton(label, type="submit", name="action", value=value, css_class=f"btn-sm {css}", **attrs)
+
+
+# The queue
+
+
+class QueueFilterForm(forms.Form):
+    """The filter bar; only renders `QueueFilter.state` (the filter itself normalises the query string)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=queue.MAX_SEARCH_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("#reference, words, e-mail…")}),
+    )
+    # Chosen with the tabs above the table; carried along when the other filters change.
+    status = forms.ChoiceField(choices=queue.STATUS_FILTERS, required=False, widget=forms.HiddenInput)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False, empty_label=_("All"))
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("Any")), *Priority.choices], required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), choices=queue.ASSIGNEE_FILTERS, required=False)
+    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False, empty_label=_("Any"))
+    sort = forms.ChoiceField(
+        label=_("Sort by"), choices=[(key, sort.label) for key, sort in queue.SORTS.items()], required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated"), required=False)
+
+    def __init__(self, queue_filter, *args, **kwargs):
+        state = queue_filter.state
+        initial = {**state, "overdue": bool(state["overdue"]), "escalated": bool(state["escalated"])}
+        super().__init__(*args, initial=initial, auto_id="filter_%s", **kwargs)
+        self.fields["department"].queryset = staff_departments(queue_filter.user)
+        self.fields["service"].queryset = Service.objects.all()
+        self.fields["overdue"].widget.attrs["value"] = "1"
+        self.fields["escalated"].widget.attrs["value"] = "1"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's <form> carries the token
+        small = "col-6 col-md-4 col-lg-2"
+        self.helper.layout = Layout(
+            Div(
+                "status",
+                Div(Field("q", css_class="form-control-sm"), css_class="col-12 col-lg-3"),
+                Div(Field("department", css_class="form-select-sm"), css_class=small),
+                Div(Field("priority", css_class="form-select-sm"), css_class=small),
+                Div(Field("assignee", css_class="form-select-sm"), css_class=small),
+                Div(Field("service", css_class="form-select-sm"), css_class=small),
+                Div(Field("sort", css_class="form-select-sm"), css_class=small),
+                Div(Field("overdue"), Field("escalated"), css_class="col-auto d-flex gap-3 align-items-end hd-flags"),
+                Div(
+                    StrictButton(_("Apply"), type="submit", css_class="btn-sm btn-primary"),
+                    css_class="col-auto d-flex align-items-end mb-3",
+                ),
+                css_class="row g-2 align-items-end",
+            )
+        )
+
+
+class BulkActionForm(forms.Form):
+    """Several tickets at once. Only the selected tickets the agent sees are touched; each change
+    goes through the ticket's own method (and records its event)."""
+
+    ACTIONS = [
+        ("assign_me", _("Assign to me")),
+        ("unassign", _("Unassign")),
+        ("assign", _("Assign")),
+        ("status", _("Set status")),
+        ("close", _("Close")),
+        ("transfer", _("Transfer")),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    tickets = forms.Field(widget=forms.MultipleHiddenInput, required=False)
+    agent = AgentChoiceField(label=_("Agent"), queryset=None, required=False, empty_label=_("Agent…"))
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Status…")), *Status.choices], required=False)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("Department…")
+    )
+    # The queue's query string, to come back to the same view afterwards.
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, auto_id="bulk_%s", **kwargs)
+        self.user = user
+        self.fields["agent"].queryset = assignable_agents(None if user.is_superuser else user.department_ids)
+        for name in ("agent", "status", "department"):
+            # The toolbar shows no labels; the empty choice ("Agent…") says what each list is.
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's <form> carries the token
+        self.helper.form_show_labels = False
+        self.helper.layout = Layout(
+            "filters",
+            Div(
+                _button(_("Assign to me"), "assign_me"),
+                _button(_("Unassign"), "unassign"),
+                FieldWithButtons(Field("agent", css_class="form-select-sm"), _button(_("Assign"), "assign")),
+                FieldWithButtons(Field("status", css_class="form-select-sm"), _button(_("Set status"), "status")),
+                _button(_("Close"), "close"),
+                FieldWithButtons(Field("department", css_class="form-select-sm"), _button(_("Transfer"), "transfer")),
+                css_class="d-flex flex-wrap gap-2 align-items-start hd-bulk",
+            ),
+        )
+
+    def clean_tickets(self):
+        references = [value for value in self.data.getlist("tickets") if value.isdigit()][:MAX_BULK]
+        tickets = list(
+            Ticket.objects.staff_visible_to(self.user)
+            .filter(reference__in=references)
+            .select_related("department", "assignee")
+        )
+        if not tickets:
+            raise ValidationError(_("Select at least one ticket."), code="none_selected")
+        return tickets
+
+    def clean(self):
+        data = super().clean()
+        needed = {"assign": "agent", "status": "status", "transfer": "department"}.get(data.get("action"))
+        if needed and not data.get(needed):
+            self.add_error(needed, _("Choose one for this action."))
+        return data
+
+    def apply(self):
+        """Run the action on every selected ticket; returns a message saying what changed."""
+        data = self.cleaned_data
+        action, by = data["action"], self.user
+        changed = skipped = 0
+        for ticket in data["tickets"]:
+            if action in ("assign_me", "assign", "unassign"):
+                agent = {"assign_me": by, "assign": data["agent"], "unassign": None}[action]
+                if agent is not None and not ticket.can_be_assigned_to(agent):
+                    skipped += 1
+                    continue
+                if ticket.assignee_id == (agent.pk if agent else None):
+                    continue
+                ticket.assign(agent, by=by)
+            elif action in ("status", "close"):
+                status = Status.CLOSED if action == "close" else data["status"]
+                if ticket.status == status:
+                    continue
+                ticket.set_status(status, by=by)
+            elif action == "transfer":
+                if ticket.department_id == data["department"].pk:
+                    continue
+                ticket.transfer(data["department"], by=by)
+            changed += 1
+        message = ngettext("%(count)s ticket changed.", "%(count)s tickets changed.", changed) % {"count": changed}
+        if skipped:
+            message += " " + ngettext(
+                "%(count)s ticket left as it was: the agent does not work in its department.",
+                "%(count)s tickets left as they were: the agent does not work in their departments.",
+                skipped,
+            ) % {"count": skipped}
+        return message
+
+
+# The workspace
+
+
+class StaffReplyForm(forms.Form):
+    """The composer: a public reply, a reply that closes, or an internal note; or inserting a
+    canned reply into the text (a round trip without JavaScript).
+
+    `seen` is the newest message the agent had on screen: if another arrived since, the form
+    refuses once, so the agent reads it before answering (see `arrived`).
+    """
+
+    REPLY, REPLY_CLOSE, NOTE, INSERT = "reply", "reply_close", "note", "insert"
+    SENDING = (REPLY, REPLY_CLOSE, NOTE)
+
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}), max_length=20000, required=False
+    )
+    attachments = AttachmentsField()
+    canned = forms.TypedChoiceField(label=_("Canned reply"), coerce=int, required=False, empty_value=None)
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    action = forms.ChoiceField(choices=[(value, value) for value in (REPLY, REPLY_CLOSE, NOTE, INSERT)])
+
+    def __init__(self, ticket, user, *args, canned_replies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket, self.user = ticket, user
+        self.arrived = []
+        # A list, so the page can also hand the texts to the script without a second query.
+        if canned_replies is None:
+            canned_replies = list(CannedReply.objects.for_department(ticket.department))
+        self.canned_replies = {reply.pk: reply for reply in canned_replies}
+        self.fields["canned"].choices = [("", _("Choose a canned reply…"))] + [
+            (reply.pk, reply.title) for reply in canned_replies
+        ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's <form> carries the token
+        self.helper.layout = Layout(
+            "seen",
+            Div(
+                Div(Field("canned", css_class="form-select-sm"), css_class="flex-grow-1"),
+                Div(_button(_("Insert"), self.INSERT, formnovalidate=True), css_class="mb-3"),
+                css_class="d-flex gap-2 align-items-end hd-canned",
+            ),
+            Field("body", css_class="hd-composer"),
+            "attachments",
+            Div(
+                _button(_("Send reply"), self.REPLY, "btn-primary"),
+                _button(_("Send and close"), self.REPLY_CLOSE, "btn-outline-primary"),
+                _button(_("Add internal note"), self.NOTE, "btn-warning"),
+                css_class="d-flex flex-wrap gap-2",
+            ),
+        )
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == self.INSERT and not data.get("canned"):
+            self.add_error("canned", _("Choose the canned reply to insert."))
+        if action in self.SENDING and not (data.get("body") or "").strip():
+            self.add_error("body", _("Write the message first."))
+        return data
+
+    def collides(self):
+        """Whether messages arrived after `seen` (kept in `arrived` to be shown).
+
+        The form is then shown again with `seen` moved to the newest message, so sending it
+        once more (the "send anyway" button) goes through.
+        """
+        seen = self.cleaned_data.get("seen") or 0
+        self.arrived = list(self.ticket.messages.filter(pk__gt=seen).order_by("pk"))
+        if self.arrived:
+            self.data = self.data.copy()
+            self.data["seen"] = str(self.arrived[-1].pk)
+        return bool(self.arrived)
+
+    def canned_texts(self):
+        """Each canned reply's text, filled for this ticket: what the script inserts."""
+        return {pk: reply.render(self.ticket, self.user) for pk, reply in self.canned_replies.items()}
+
+    def text_with_canned(self):
+        """The message with the chosen canned reply (placeholders filled) added at the end."""
+        body = (self.cleaned_data.get("body") or "").rstrip()
+        addition = self.canned_replies[self.cleaned_data["canned"]].render(self.ticket, self.user)
+        return f"{body}\n\n{addition}" if body else addition
+
+
+class TicketDetailsForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False, empty_label="—")
+
+    def __init__(self, ticket, *args, **kwargs):
+        initial = {"status": ticket.status, "priority": ticket.priority, "service": ticket.service_id}
+        super().__init__(*args, initial=initial, auto_id="details_%s", **kwargs)
+        # An inactive service stays selectable on the tickets that already have it.
+        self.fields["service"].queryset = Service.objects.filter(Q(active=True) | Q(pk=ticket.service_id))
+        self.helper = _compact_helper(self, _button(_("Save"), "save", "btn-outline-primary"))
+
+
+class AssignForm(forms.Form):
+    assignee = AgentChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"))
+    action = forms.ChoiceField(choices=[("me", "me"), ("set", "set")])
+
+    def __init__(self, ticket, user, *args, **kwargs):
+        super().__init__(*args, initial={"assignee": ticket.assignee_id}, auto_id="assign_%s", **kwargs)
+        self.user = user
+        self.fields["assignee"].queryset = assignable_agents([ticket.department_id])
+        self.helper = _compact_helper(
+            self,
+            _button(_("Assign"), "set", "btn-outline-primary"),
+            _button(_("Assign to me"), "me") if ticket.assignee_id != user.pk else None,
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "me":
+            data["assignee"] = self.user
+        return data
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Transfer to"), queryset=None, empty_label=_("Department…"))
+
+    def __init__(self, ticket, *args, **kwargs):
+        super().__init__(*args, auto_id="transfer_%s", **kwargs)
+        self.fields["department"].queryset = Department.objects.active().exclude(pk=ticket.department_id)
+        self.helper = _compact_helper(self, _button(_("Transfer"), "transfer", "btn-outline-primary"))
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(
+        label=_("Merge into ticket"),
+        max_length=20,
+        help_text=_("This ticket's messages move there and this one closes; its reference then leads there."),
+        widget=forms.TextInput(attrs={"placeholder": "#123456", "inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, ticket, user, *args, **kwargs):
+        super().__init__(*args, auto_id="merge_%s", **kwargs)
+        self.ticket, self.user = ticket, user
+        self.helper = _compact_helper(self, _button(_("Merge"), "merge", "btn-outline-danger"))
+
+    def clean_target(self):
+        value = self.cleaned_data["target"].strip().removeprefix("#").strip()
+        target = None
+        if value.isdigit():
+            target = Ticket.objects.staff_visible_to(self.user).filter(reference=int(value)).first()
+        if target is None:
+            raise ValidationError(
+                _("There is no ticket #%(reference)s in your departments."),
+                code="merge_unknown",
+                params={"reference": value},
+            )
+        return target
+
+
+def _compact_helper(form, *buttons):
+    """A small stacked layout for the workspace's side forms: every field but `action`, then the buttons."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True  # the page's <form> carries the token
+    fields = [
+        Field(name, css_class="form-select-sm" if isinstance(field.widget, forms.Select) else "form-control-sm")
+        for name, field in form.fields.items()
+        if name != "action"
+    ]
+    helper.layout = Layout(*fields, Div(*[b for b in buttons if b is not None], css_class="d-flex flex-wrap gap-2"))
+    return helper

@@ -1,0 +1,363 @@
+"""The staff queue's filtering, sorting, counting and paging, independent of any view.
+
+`QueueFilter(user, request.GET)` reads only allowlisted keys, normalises them (anything
+unknown or malformed falls back to the default) and builds the queryset on top of
+`Ticket.objects.staff_visible_to(user)`; the queue page, its links and the CSV export all
+use it. Everything here is designed for a million tickets: counts stop at a cap, pages are
+found with a keyset (the sort key of the last row shown), never with OFFSET or COUNT(*).
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+MAX_SEARCH_LENGTH = 200
+
+ACTIVE = "active"  # every status but Closed: the default
+ALL = "all"
+STATUS_FILTERS = [(ACTIVE, _("Active")), *Status.choices, (ALL, _("All"))]
+
+MINE = "mine"
+UNASSIGNED = "unassigned"
+ASSIGNEE_FILTERS = [("", _("Anyone")), (MINE, _("Mine")), (UNASSIGNED, _("Unassigned"))]
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An ordering as (attribute, descending) keys ending with the primary key, so it is total."""
+
+    label: str
+    keys: tuple
+    # The one key that may be NULL; NULLs come last (in the forward direction).
+    nullable: str = ""
+
+
+SORTS = {
+    "updated": Sort(_("Last update"), (("updated_at", True), ("pk", True))),
+    "created": Sort(_("Created"), (("created_at", True), ("pk", True))),
+    "priority": Sort(_("Priority"), (("priority_rank", True), ("updated_at", True), ("pk", True))),
+    "due": Sort(_("Due time"), (("due_at", False), ("pk", False)), nullable="due_at"),
+}
+DEFAULT_SORT = "updated"
+
+DEFAULTS = {
+    "q": "",
+    "department": "",
+    "status": ACTIVE,
+    "priority": "",
+    "assignee": "",
+    "service": "",
+    "overdue": "",
+    "escalated": "",
+    "sort": DEFAULT_SORT,
+}
+
+
+class SimpleTsVector(Func):
+    """`to_tsvector('simple', column)` written exactly like the GIN indexes of migration
+    tickets/0003, so PostgreSQL uses them (Django's SearchVector adds a COALESCE, which does not
+    match the indexed expression)."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+
+    def __init__(self, expression):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(expression, output_field=SearchVectorField())
+
+
+def search_condition(text, vendor):
+    """The Q for a search box entry: an exact reference for digits (with or without '#'),
+    otherwise words of the subject or of any message (notes included), or part of the
+    customer's e-mail address when the entry contains '@'."""
+    text = text.strip()
+    digits = text.removeprefix("#").strip()
+    if digits.isdigit():
+        return Q(reference=int(digits))
+    if vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        query = SearchQuery(text, config="simple", search_type="websearch")
+        subject_matches = Ticket.objects.alias(fts=SimpleTsVector("subject")).filter(fts=query).values("pk")
+        body_matches = Message.objects.alias(fts=SimpleTsVector("body")).filter(fts=query).values("ticket_id")
+        condition = Q(pk__in=subject_matches) | Q(pk__in=body_matches)
+    else:
+        condition = Q(subject__icontains=text) | Q(
+            pk__in=Message.objects.filter(body__icontains=text).values("ticket_id")
+        )
+    if "@" in text:
+        users = get_user_model().objects.filter(email__icontains=text).values("pk")
+        condition |= Q(customer_id__in=users)
+    return condition
+
+
+class QueueFilter:
+    """The queue's state from a query string, and the tickets it selects for `user`."""
+
+    def __init__(self, user, params, *, now=None):
+        self.user = user
+        self.now = now or timezone.now()
+        self.state = self._normalise(params)
+        self.sort = SORTS[self.state["sort"]]
+
+    # Reading the query string
+
+    def _normalise(self, params):
+        state = dict(DEFAULTS)
+        get = params.get
+        q = " ".join((get("q") or "").split())[:MAX_SEARCH_LENGTH]
+        state["q"] = q
+        department = get("department") or ""
+        if department.isdigit() and (self.user.is_superuser or int(department) in self.user.department_ids):
+            state["department"] = department
+        if get("status") in dict(STATUS_FILTERS):
+            state["status"] = get("status")
+        if get("priority") in Priority.values:
+            state["priority"] = get("priority")
+        if get("assignee") in (MINE, UNASSIGNED):
+            state["assignee"] = get("assignee")
+        service = get("service") or ""
+        if service.isdigit():
+            state["service"] = service
+        for flag in ("overdue", "escalated"):
+            if get(flag) == "1":
+                state[flag] = "1"
+        if get("sort") in SORTS:
+            state["sort"] = get("sort")
+        return state
+
+    def querystring(self, **changes):
+        """The query string of this state with `changes` applied, defaults left out (for links)."""
+        state = {**self.state, **{key: str(value) for key, value in changes.items() if key in DEFAULTS}}
+        query = QueryDict(mutable=True)
+        for key, value in state.items():
+            if value != DEFAULTS[key]:
+                query[key] = value
+        return query.urlencode()
+
+    @property
+    def sort_links(self):
+        """The query string of each sort, for the column headers."""
+        return {key: self.querystring(sort=key) for key in SORTS}
+
+    @property
+    def is_filtered(self):
+        return any(self.state[key] != DEFAULTS[key] for key in DEFAULTS if key != "sort")
+
+    # The tickets
+
+    def _filtered(self, with_status=True):
+        state = self.state
+        qs = Ticket.objects.staff_visible_to(self.user)
+        if with_status:
+            if state["status"] == ACTIVE:
+                qs = qs.open()
+            elif state["status"] != ALL:
+                qs = qs.filter(status=state["status"])
+        if state["department"]:
+            qs = qs.filter(department_id=int(state["department"]))
+        if state["priority"]:
+            qs = qs.filter(priority=state["priority"])
+        if state["assignee"] == MINE:
+            qs = qs.filter(assignee=self.user)
+        elif state["assignee"] == UNASSIGNED:
+            qs = qs.filter(assignee__isnull=True)
+        if state["service"]:
+            qs = qs.filter(service_id=int(state["service"]))
+        if state["overdue"]:
+            qs = qs.overdue(self.now)
+        if state["escalated"]:
+            qs = qs.open().filter(escalated_at__isnull=False)
+        if state["q"]:
+            qs = qs.filter(search_condition(state["q"], connections[qs.db].vendor))
+        return qs
+
+    @property
+    def queryset(self):
+        """Every ticket of the current filter, in the chosen order, with what a row shows."""
+        qs = self._filtered().select_related("department", "service", "customer", "assignee")
+        if self.state["sort"] == "priority":
+            qs = qs.annotate(
+                priority_rank=Case(
+                    *(When(priority=value, then=Value(rank)) for value, rank in PRIORITY_RANK.items()),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+        return qs.order_by(*self._ordering(reverse=False))
+
+    def _ordering(self, reverse):
+        ordering = []
+        for name, descending in self.sort.keys:
+            if reverse:
+                descending = not descending
+            expression = F(name)
+            if name == self.sort.nullable:
+                # NULLs last going forward, so first when walking backwards.
+                ordering.append(expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True))
+            else:
+                ordering.append(expression.desc() if descending else expression.asc())
+        return ordering
+
+    # Counting
+
+    def status_tabs(self, cap=COUNT_CAP):
+        """The status choices with their counts under the other filters, for the tabs above the queue.
+
+        Each status is counted up to `cap` + 1 rows (all in ONE query), so a million closed
+        tickets cost no more than a thousand; `capped` means "more than shown".
+        """
+        base = self._filtered(with_status=False).order_by()
+        selects, params = [], []
+        for index, status in enumerate(Status.values):
+            sql, sub_params = base.filter(status=status).values("pk")[: cap + 1].query.sql_with_params()
+            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{index})")
+            params.extend(sub_params)
+        with connections[base.db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), params)
+            counts = dict(zip(Status.values, cursor.fetchone(), strict=True))
+        capped = {status: count > cap for status, count in counts.items()}
+        counts = {status: min(count, cap) for status, count in counts.items()}
+        groups = {ACTIVE: [s for s in Status.values if s != Status.CLOSED], ALL: Status.values}
+        tabs = []
+        for value, label in STATUS_FILTERS:
+            members = groups.get(value, [value])
+            tabs.append(
+                StatusTab(
+                    value=value,
+                    label=label,
+                    count=sum(counts[s] for s in members),
+                    capped=any(capped[s] for s in members),
+                    querystring=self.querystring(status=value),
+                    current=value == self.state["status"],
+                )
+            )
+        return tabs
+
+    # Paging
+
+    def page(self, params, size=PAGE_SIZE):
+        """The rows after (or before) the cursor in `params`: a bad or stale cursor gives the first page."""
+        before = self._cursor_values(params.get("before"))
+        if before is not None:
+            backwards = self.queryset.filter(self._beyond(before, reverse=True)).order_by(*self._ordering(reverse=True))
+            rows = list(backwards[: size + 1])
+            return Page(self, rows[:size][::-1], has_previous=len(rows) > size, has_next=True)
+        after = self._cursor_values(params.get("after"))
+        qs = self.queryset if after is None else self.queryset.filter(self._beyond(after, reverse=False))
+        rows = list(qs[: size + 1])
+        return Page(self, rows[:size], has_previous=after is not None, has_next=len(rows) > size)
+
+    def cursor(self, ticket):
+        """The token naming `ticket`'s position in this sort."""
+        values = []
+        for name, _descending in self.sort.keys:
+            value = getattr(ticket, name)
+            values.append(value.isoformat() if isinstance(value, datetime) else value)
+        raw = json.dumps(values, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _cursor_values(self, token):
+        if not token or len(token) > 200:
+            return None
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except (ValueError, binascii.Error):
+            return None
+        if not isinstance(raw, list) or len(raw) != len(self.sort.keys):
+            return None
+        values = []
+        for (name, _descending), value in zip(self.sort.keys, raw, strict=True):
+            if name in ("pk", "priority_rank"):
+                if type(value) is not int:
+                    return None
+            elif value is None:
+                if name != self.sort.nullable:
+                    return None
+            else:
+                value = _aware_datetime(value)
+                if value is None:
+                    return None
+            values.append(value)
+        return values
+
+    def _beyond(self, values, reverse):
+        """The rows strictly after the cursor position, in the forward or reversed order.
+
+        The usual keyset expansion: (k1 beyond v1) or (k1 = v1 and k2 beyond v2) or ...
+        """
+        condition = Q(pk__in=[])
+        equal = Q()
+        for (name, descending), value in zip(self.sort.keys, values, strict=True):
+            if name == self.sort.nullable:
+                # Ascending with NULLs last: after a value come larger values, then the NULLs.
+                if value is None:
+                    later = Q(**{f"{name}__isnull": False}) if reverse else Q(pk__in=[])
+                    same = Q(**{f"{name}__isnull": True})
+                elif reverse:
+                    later, same = Q(**{f"{name}__lt": value}), Q(**{name: value})
+                else:
+                    later, same = Q(**{f"{name}__gt": value}) | Q(**{f"{name}__isnull": True}), Q(**{name: value})
+            else:
+                smaller_is_later = descending != reverse
+                later = Q(**{f"{name}__{'lt' if smaller_is_later else 'gt'}": value})
+                same = Q(**{name: value})
+            condition |= equal & later
+            equal &= same
+        return condition
+
+
+@dataclass(frozen=True)
+class StatusTab:
+    value: str
+    label: str
+    count: int
+    capped: bool
+    querystring: str
+    current: bool
+
+
+@dataclass
+class Page:
+    """One page of the queue, with the query strings of its neighbours."""
+
+    queue: QueueFilter
+    rows: list
+    has_previous: bool
+    has_next: bool
+
+    def _link(self, direction, ticket):
+        base = self.queue.querystring()
+        return f"{base}{'&' if base else ''}{direction}={self.queue.cursor(ticket)}"
+
+    @property
+    def next_querystring(self):
+        return self._link("after", self.rows[-1]) if self.has_next and self.rows else ""
+
+    @property
+    def previous_querystring(self):
+        return self._link("before", self.rows[0]) if self.has_previous and self.rows else ""
+
+
+def _aware_datetime(value):
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
