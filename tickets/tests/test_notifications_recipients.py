@@ -1,15 +1,19 @@
 """Who is mailed for each event of a ticket's life (tickets.notify), through the real model methods."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import transaction
 
 from departments.models import Membership
 from tickets import notify
-from tickets.models import DeliveryState, InboundEmail, Notification, NotificationKind, Ticket, TicketEvent
-from tickets.models.ticket import EventKind
+from tickets.models import DeliveryState, InboundEmail, Notification, NotificationKind, Ticket
 from tickets.tests.notifications import add_contact, bodies, recipients, to
 
 pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -158,19 +162,26 @@ def test_other_status_changes_mail_nobody(ticket, agent, mailoutbox, django_capt
     assert mailoutbox == []
 
 
-def test_an_automatic_close_says_so(ticket, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.AUTO_CLOSED)
-        notify.ticket_closed(ticket, event, automatic=True)
+def test_an_automatic_close_tells_the_requesters_why(
+    make_ticket, agent, contacts, mailoutbox, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(START, tick=False):
+        ticket = make_ticket()
+        ticket.reply(author=agent, body="Tente limpar o cache.")
+    with time_machine.travel(START + datetime.timedelta(days=8), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ticket.auto_close() is not None
 
+    assert recipients(mailoutbox) == ["cliente@example.com", "socio@example.com"]
     text, html = bodies(to(mailoutbox, "cliente@example.com"))
-    assert "did not hear back from you" in text
-    assert "did not hear back from you" in html
+    assert "because we answered it and did not hear back from you" in text
+    assert "because we answered it and did not hear back from you" in html
 
 
 def test_an_escalation_goes_to_the_departments_supervisors_only(
     ticket, customer, agent, supervisor, other_agent, mailoutbox, django_capture_on_commit_callbacks
 ):
+    ticket.reply(author=agent, body="Tente limpar o cache.")  # an answer that did not help: may be escalated
     with django_capture_on_commit_callbacks(execute=True):
         ticket.escalate(by=customer, reason="Dois dias sem resposta & site parado")
 
@@ -184,23 +195,24 @@ def test_an_escalation_goes_to_the_departments_supervisors_only(
 def test_an_overdue_ticket_is_reported_to_the_supervisors(
     ticket, agent, supervisor, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.OVERDUE)
-        notify.ticket_overdue(ticket, event)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        due_at=START, first_response_due_at=START, resolution_due_at=START + datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ticket.mark_overdue(START + datetime.timedelta(minutes=1)) is not None
 
     assert recipients(mailoutbox) == ["supervisor@example.com"]
-    assert "passed its response target" in bodies(mailoutbox[0])[0]
+    text, html = bodies(mailoutbox[0])
+    assert f"Ticket #{ticket.reference} of Suporte passed its first-response target without an answer." in text
+    assert "passed its first-response target without an answer." in html
 
 
 def test_a_merge_tells_the_requesters_the_new_reference(
     make_ticket, contacts, agent, mailoutbox, django_capture_on_commit_callbacks
 ):
     old, into = make_ticket(subject="Erro 500"), make_ticket(subject="Site lento")
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        Ticket.objects.filter(pk=old.pk).update(merged_into=into, status="closed")
-        old.refresh_from_db()
-        event = TicketEvent.objects.create(ticket=old, actor=agent, kind=EventKind.MERGED, new_value=str(into))
-        notify.ticket_merged(old, into, event)
+    with django_capture_on_commit_callbacks(execute=True):
+        old.merge_into(into, by=agent)
 
     assert recipients(mailoutbox) == ["cliente@example.com", "socio@example.com"]
     message = to(mailoutbox, "cliente@example.com")
