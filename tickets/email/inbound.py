@@ -142,13 +142,17 @@ def _process(pk, raw, envelope_recipient):
 
 def _route(mail, envelope_recipient):
     """Decide what the mail is and act on it; returns (state, reason, fields of the InboundEmail)."""
+    # The department is recorded even on mail that goes no further, so its staff can see what was refused.
+    department, address = _department([envelope_recipient, *mail.recipients])
+    fields = {
+        "recipient": address or envelope_recipient or (mail.recipients[:1] or [""])[0][:254],
+        "department": department,
+    }
     automatic = mail.automatic or _our_own(mail)
     if automatic:
-        return InboundState.DROPPED, automatic, {}
+        return InboundState.DROPPED, automatic, fields
     if not mail.sender:
-        return InboundState.REJECTED, mail.sender_problem, {}
-    department, address = _department([envelope_recipient, *mail.recipients])
-    fields = {"recipient": address or envelope_recipient or (mail.recipients[:1] or [""])[0][:254]}
+        return InboundState.REJECTED, mail.sender_problem, fields
     ticket = _matching_ticket(mail)
     if ticket is None and department is None:
         return InboundState.REJECTED, "not addressed to a department", fields
@@ -319,13 +323,18 @@ def _ticket_subject(subject):
     return subject[:200]
 
 
+def _texts(mail):
+    """The text without quoted history and signature; and the whole text, when that removed anything."""
+    body = strip_quoted(mail.text)
+    return body, (mail.text if mail.text != body else "")
+
+
 def _content(mail):
     """The message text without quoted history, the whole text if that differs, and the checked files.
 
     A file that fails the upload checks does not lose the message: its name goes in a note line.
     """
-    body = strip_quoted(mail.text)
-    original = mail.text if mail.text != body else ""
+    body, original = _texts(mail)
     uploads, refused = [], []
     for name, data in mail.attachments:
         if len(uploads) >= MAX_FILES:
@@ -340,3 +349,28 @@ def _content(mail):
             note = gettext("Attachments not accepted: %(names)s") % {"names": ", ".join(refused)}
         body = f"{body}\n\n[{note}]".strip()
     return body, original, uploads
+
+
+@dataclass
+class Preview:
+    """What staff read of held mail before deciding: its text, its files, and whose ticket it would open."""
+
+    text: str
+    original: str
+    files: list
+    customer: object
+
+
+def preview(inbound):
+    try:
+        mail = mime.parse(bytes(inbound.raw), settings.INBOUND_MAX_PARTS)
+    except mime.MalformedMail:
+        return Preview("", "", [], None)
+    requester = requester_for(mail.sender) if mail.sender else None
+    body, original = _texts(mail)
+    return Preview(
+        text=body,
+        original=original,
+        files=[name for name, _data in mail.attachments],
+        customer=requester.customer if requester else None,
+    )
