@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tickets.models import EventKind, Priority, Speaker, Status, Ticket
 
@@ -92,7 +93,10 @@ def test_setting_the_same_value_records_nothing(ticket, agent):
 def test_event_labels_are_human(ticket, agent):
     ticket.set_status(Status.ON_HOLD, by=agent)
     event = ticket.events.get(kind=EventKind.STATUS)
-    assert event.old_label == "Open" and event.new_label == "On hold"
+    with translation.override("en"):
+        assert (str(event.old_label), str(event.new_label)) == ("Open", "On hold")
+    with translation.override("pt-br"):
+        assert (str(event.old_label), str(event.new_label)) == ("Aberto", "Em espera")
 
 
 @pytest.mark.django_db
