@@ -36,6 +36,22 @@ def _private_media(settings, tmp_path):
     }
 
 
+@pytest.fixture
+def tasks_in_process():
+    """Celery tasks run in the test's process, also when REDIS_URL is set (CI): mail reaches `mailoutbox`.
+
+    Use it with `django_capture_on_commit_callbacks(execute=True)` or by calling `.delay()`. Not autouse:
+    /healthz reads the same flag to know whether a broker is in use. Integration tests queue for real
+    through their own Celery app (tickets.tests.services.producer_on).
+    """
+    from helpdesk.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 def _user(email, name, **extra):
     user = User.objects.create_user(email, PASSWORD, name=name, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

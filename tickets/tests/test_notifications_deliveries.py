@@ -5,7 +5,7 @@ import pytest
 from tickets.models import DeliveryState
 from tickets.tests.notifications import add_contact
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 
 @pytest.fixture

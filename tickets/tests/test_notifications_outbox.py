@@ -13,7 +13,7 @@ from tickets.models import DeliveryState, Notification, NotificationKind
 from tickets.tasks import send_notification, sweep_outbox
 from tickets.tasks.mail import MAX_ATTEMPTS, deliver, sweep
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 START = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)
 
