@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tickets.views import dashboard, inbound, staff
+from tickets.views import dashboard, export, inbound, staff
 
 app_name = "staff"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"^tickets/{REF}/transfer/$", staff.transfer, name="transfer"),
     re_path(rf"^tickets/{REF}/merge/$", staff.merge, name="merge"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("export.csv", export.queue_csv, name="export_csv"),
     path("inbound/", inbound.inbound_list, name="inbound"),
     path("inbound/<int:pk>/accept/", inbound.accept, name="inbound_accept"),
     path("inbound/<int:pk>/discard/", inbound.discard, name="inbound_discard"),
