@@ -68,11 +68,17 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(Q(customer=user) | Q(department_id__in=user.department_ids))
 
     def staff_visible_to(self, user):
-        """The staff side of `visible_to`: tickets of the departments `user` works (all for superusers)."""
-        qs = self.visible_to(user)
-        if user is None or not user.is_authenticated or user.is_superuser:
-            return qs
-        return qs.filter(department_id__in=user.department_ids)
+        """The staff side of `visible_to`: tickets of the departments `user` works (all for superusers).
+
+        The same rule as narrowing `visible_to` by department, written out: the customer branch
+        would only add an OR that PostgreSQL cannot drop, which keeps the queue's indexes from
+        answering alone (a million-row queue counts with index-only scans).
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(department_id__in=user.department_ids)
 
     def open(self):
         return self.exclude(status=Status.CLOSED)
