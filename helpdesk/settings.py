@@ -236,6 +236,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Helpdesk <suporte@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# Providers whose inbound and tracking webhooks are served under /anymail/<provider>/: the sending
+# provider by default. An unconfigured provider's webhook would only answer errors, so it is not routed.
+MAIL_WEBHOOK_PROVIDERS = env_list(
+    "MAIL_WEBHOOK_PROVIDERS", ["mailgun", "postmark", "sendgrid"] if "." in _EMAIL_BACKEND else [_EMAIL_BACKEND]
+)
 EMAIL_SUBJECT_PREFIX_TICKET = env_str("TICKET_SUBJECT_PREFIX", "")
 # Inbound mail over these limits is rejected (the MTA bounces it; only its headers are kept).
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)

@@ -1,0 +1,261 @@
+"""Every URL of the project, for every role, with the expected outcome.
+
+The cases are checked against the URL configuration: a URL without a case here fails
+`test_every_url_has_a_case`. Where a role may not act, the request must also change nothing.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Contact
+from tickets.models import InboundEmail, InboundState
+from tickets.tests.files import png_upload
+
+ROLES = ["anonymous", "customer", "other_customer", "agent", "other_agent", "supervisor", "admin"]
+STAFF = {"agent", "supervisor", "admin"}
+LOGGED_IN = {role: "ok" for role in ROLES if role != "anonymous"}
+
+# Outcomes: "ok" 200; "done" a redirect that is not the login page (an action was carried out or
+# refused politely); "login" a redirect to the login page; 404; 405; 400.
+
+
+@dataclass
+class Case:
+    name: str
+    method: str = "get"
+    kwargs: object = lambda world: {}  # noqa: E731 - world -> URL kwargs
+    data: object = lambda world: {}  # noqa: E731 - world -> posted data
+    expect: dict = field(default_factory=dict)
+    label: str = ""
+
+    def __str__(self):
+        return self.label or self.name
+
+
+def expect(default, **roles):
+    return {role: roles.get(role, default) for role in ROLES}
+
+
+def customer_only(allowed="ok"):
+    return expect(404, anonymous="login", customer=allowed)
+
+
+def ticket_staff(allowed="ok"):
+    return expect(404, anonymous="login", **{role: allowed for role in STAFF})
+
+
+def ref(world):
+    return {"reference": world.ticket.reference}
+
+
+CASES = [
+    Case("tickets:home", expect=expect("ok", agent="done", other_agent="done", supervisor="done", admin="done")),
+    Case("tickets:list", expect=expect("ok", anonymous="login")),
+    Case("tickets:new", expect=expect("ok", anonymous="login")),
+    Case("tickets:new_department", kwargs=lambda w: {"slug": "suporte"}, expect=expect("ok", anonymous="login")),
+    Case("tickets:detail", kwargs=ref, expect=customer_only()),
+    Case(
+        "tickets:detail", "post", ref, lambda w: {"body": "Mais um detalhe."}, customer_only("done"), "customer reply"
+    ),
+    Case("tickets:close", "post", ref, expect=customer_only("done")),
+    Case("tickets:close", "get", ref, expect=expect(405, anonymous="login"), label="close by GET"),
+    Case("tickets:escalate", "post", ref, lambda w: {"reason": "Sem resposta."}, customer_only("done")),
+    Case(
+        "tickets:attachment",
+        kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.public_file.pk},
+        expect=expect(404, anonymous="login", customer="ok", **{role: "ok" for role in STAFF}),
+    ),
+    Case(
+        "tickets:attachment",
+        kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.internal_file.pk},
+        expect=ticket_staff(),
+        label="attachment of an internal note",
+    ),
+    Case(
+        "tickets:attachment_thumbnail",
+        kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.public_file.pk},
+        expect=expect(404, anonymous="login", customer="ok", **{role: "ok" for role in STAFF}),
+    ),
+    Case(
+        "staff:queue", expect=expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok")
+    ),
+    Case("staff:ticket", kwargs=ref, expect=ticket_staff()),
+    Case(
+        "staff:ticket",
+        "post",
+        ref,
+        lambda w: {"body": "Resposta.", "action": "reply", "seen": w.ticket.messages.last().pk},
+        ticket_staff("done"),
+        "reply",
+    ),
+    Case(
+        "staff:bulk",
+        "post",
+        data=lambda w: {"action": "close", "tickets": [w.ticket.pk]},
+        expect=expect(404, anonymous="login", agent="done", other_agent="done", supervisor="done", admin="done"),
+    ),
+    Case("staff:details", "post", ref, lambda w: {"status": "on_hold", "priority": "high"}, ticket_staff("done")),
+    Case("staff:assign", "post", ref, lambda w: {"action": "me"}, ticket_staff("done")),
+    Case("staff:transfer", "post", ref, lambda w: {"department": w.billing.pk}, ticket_staff("done")),
+    Case("staff:merge", "post", ref, lambda w: {"target": str(w.other_ticket.reference)}, ticket_staff("done")),
+    Case(
+        "staff:export_csv",
+        expect=expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok"),
+    ),
+    Case("staff:dashboard", expect=expect(404, anonymous="login", supervisor="ok", admin="ok")),
+    Case(
+        "staff:inbound",
+        expect=expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok"),
+    ),
+    Case("staff:inbound_accept", "post", lambda w: {"pk": w.held.pk}, expect=ticket_staff("done")),
+    Case("staff:inbound_discard", "post", lambda w: {"pk": w.held.pk}, expect=ticket_staff("done")),
+    Case("set_language", "post", data=lambda w: {"language": "en", "next": "/"}, expect=expect("done")),
+    Case("account_profile", expect=expect("ok", anonymous="login")),
+    Case("account_contacts", expect=expect("ok", anonymous="login")),
+    Case("account_contact_remove", "post", lambda w: {"pk": w.contact.pk}, expect=customer_only("done")),
+    Case("account_contact_resend", "post", lambda w: {"pk": w.contact.pk}, expect=customer_only("done")),
+    Case("account_contact_confirm", kwargs=lambda w: {"token": w.contact.make_token()}, expect=expect("ok")),
+    Case("account_login", expect=expect("done", anonymous="ok")),
+    Case("account_logout", expect=expect("ok", anonymous="done")),
+    Case("account_inactive", expect=expect("ok")),
+    Case("account_signup", expect=expect("done", anonymous="ok")),
+    Case("account_reauthenticate", expect=expect("ok", anonymous="login")),
+    Case("account_email", expect=expect("ok", anonymous="login")),
+    Case("account_email_verification_sent", expect=expect("ok")),
+    Case("account_change_password", expect=expect("ok", anonymous="login")),
+    Case("account_set_password", expect=expect("done", anonymous="login")),
+    Case("account_reset_password", expect=expect("ok")),
+    Case("account_reset_password_done", expect=expect("ok")),
+    Case("account_confirm_login_code", expect=expect("done", anonymous="login")),
+    Case("account_confirm_email", kwargs=lambda w: {"key": "not-a-real-key"}, expect=expect("ok")),
+    Case("account_reset_password_from_key", kwargs=lambda w: {"uidb36": "1", "key": "x-y"}, expect=expect("ok")),
+    Case("account_reset_password_from_key_done", expect=expect("ok")),
+    Case("healthz", expect=expect("ok")),
+]
+
+
+def _named_urls(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from _named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+# The admin (superusers only) and anymail's webhooks (provider credentials, not sessions) have
+# their own tests below, each covering every URL of its namespace.
+OWN_TESTS = ("admin:", "anymail:")
+
+
+def test_every_url_has_a_case():
+    named = {name for name in _named_urls(get_resolver().url_patterns) if not name.startswith(OWN_TESTS)}
+    assert sorted(named - {case.name for case in CASES}) == []
+    assert sorted({case.name for case in CASES} - named) == []
+
+
+@dataclass
+class World:
+    ticket: object
+    other_ticket: object
+    public_file: object
+    internal_file: object
+    held: object
+    contact: object
+    billing: object
+
+
+@pytest.fixture
+def world(make_ticket, customer, agent, billing, other_customer, other_agent, supervisor, admin_user):
+    ticket = make_ticket(uploads=[png_upload("erro.png")])
+    other_ticket = make_ticket(subject="Outro problema")
+    note = ticket.reply(author=agent, body="Nota interna.", internal=True, uploads=[png_upload("interno.png")])
+    held = InboundEmail.objects.create(
+        raw=b"From: x@y.example\r\n\r\nOi", sender="x@y.example", department=ticket.department, state=InboundState.HELD
+    )
+    return World(
+        ticket=ticket,
+        other_ticket=other_ticket,
+        public_file=ticket.messages.first().attachments.get(),
+        internal_file=note.attachments.get(),
+        held=held,
+        contact=Contact.objects.create(user=customer, email="socio@example.com"),
+        billing=billing,
+    )
+
+
+def _snapshot(world):
+    """What a forbidden request must leave as it was."""
+    ticket = type(world.ticket).objects.get(pk=world.ticket.pk)
+    return (
+        model_to_dict(ticket),
+        ticket.messages.count(),
+        ticket.events.count(),
+        InboundEmail.objects.get(pk=world.held.pk).state,
+        Contact.objects.filter(pk=world.contact.pk).count(),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_each_role_gets_the_expected_outcome(case, role, world, client, request, settings):
+    if role != "anonymous":
+        user = request.getfixturevalue({"admin": "admin_user"}.get(role, role))
+        client.force_login(user)
+    url = reverse(case.name, kwargs=case.kwargs(world))
+    before = _snapshot(world)
+    response = getattr(client, case.method)(url, case.data(world))
+    wanted = case.expect[role]
+    login_url = reverse("account_login")
+    if wanted == "ok":
+        assert response.status_code == 200
+    elif wanted in ("done", "login"):
+        assert response.status_code == 302
+        assert response["Location"].startswith(login_url) == (wanted == "login"), response["Location"]
+    else:
+        assert response.status_code == wanted
+    if wanted in ("login", 404, 405):
+        assert _snapshot(world) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_admin_is_for_superusers_only(role, world, client, request):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue({"admin": "admin_user"}.get(role, role)))
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        obj = model._default_manager.first()
+        if obj is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+    for url in urls:
+        response = client.get(url)
+        if role == "admin":
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), url
+
+
+@pytest.mark.parametrize("role", ["anonymous", "customer", "admin"])
+def test_webhooks_refuse_requests_without_the_provider_credentials(role, world, client, request, settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook:s3cret", "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue({"admin": "admin_user"}.get(role, role)))
+    names = [name for name in _named_urls(get_resolver().url_patterns) if name.startswith("anymail:")]
+    assert names
+    messages = InboundEmail.objects.count()
+    for name in names:
+        response = client.post(reverse(name), b"{}", content_type="application/json")
+        assert response.status_code in (400, 401, 403), (name, response.status_code)
+    assert InboundEmail.objects.count() == messages
+
+
+def test_only_the_configured_providers_webhooks_are_served(client, db, settings):
+    assert settings.MAIL_WEBHOOK_PROVIDERS == ["mailgun", "postmark", "sendgrid"]
+    assert client.post("/anymail/resend/inbound/", b"{}", content_type="application/json").status_code == 404
+    assert client.post("/anymail/postmark/inbound/", b"{}", content_type="application/json").status_code != 404
