@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -136,9 +137,15 @@ def _references(notification):
     earlier = Notification.objects.filter(
         ticket=ticket, recipient__iexact=notification.recipient, created_at__lte=notification.created_at
     ).exclude(pk=notification.pk)
-    dated = [(m.created_at, m.pk, m.message_id) for m in messages.only("created_at", "message_id")]
-    dated += [(n.created_at, n.pk, n.message_id) for n in earlier.only("created_at", "message_id")]
-    ids = list(dict.fromkeys(message_id for _time, _pk, message_id in sorted(dated)))
+    # One query for both; at equal times a message comes before the mail about it.
+    columns = ("created_at", "order", "pk", "message_id")
+    dated = (
+        messages.order_by()
+        .annotate(order=Value(0))
+        .values_list(*columns)
+        .union(earlier.order_by().annotate(order=Value(1)).values_list(*columns), all=True)
+    )
+    ids = list(dict.fromkeys(message_id for *_sort_key, message_id in sorted(dated)))
     if len(ids) > MAX_REFERENCES:
         ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
     return ids
