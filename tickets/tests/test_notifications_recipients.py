@@ -257,3 +257,16 @@ def test_nothing_is_mailed_when_the_change_is_rolled_back(
 
     assert mailoutbox == []
     assert not Notification.objects.filter(kind=NotificationKind.STAFF_REPLY).exists()
+
+
+def test_a_reply_that_closes_the_ticket_is_the_customers_only_notice_and_says_so(
+    ticket, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket.reply_and_close(author=agent, body="Resolvido: o certificado foi renovado.")
+
+    assert recipients(mailoutbox) == ["cliente@example.com"]
+    text, html = bodies(mailoutbox[0])
+    assert "Resolvido: o certificado foi renovado." in text
+    assert "With this answer we closed the ticket." in text
+    assert "With this answer we closed the ticket." in html
