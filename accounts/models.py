@@ -72,13 +72,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.name.split() or [self.email])[0]
 
     @cached_property
+    def _memberships(self):
+        # One query per request answers both questions below (every staff page asks both).
+        return list(self.memberships.values_list("department_id", "is_supervisor"))
+
+    @cached_property
     def department_ids(self):
         """Departments whose tickets this user works: memberships as agent or supervisor."""
-        return frozenset(self.memberships.values_list("department_id", flat=True))
+        return frozenset(department_id for department_id, _supervisor in self._memberships)
 
     @cached_property
     def supervised_department_ids(self):
-        return frozenset(self.memberships.filter(is_supervisor=True).values_list("department_id", flat=True))
+        return frozenset(department_id for department_id, supervisor in self._memberships if supervisor)
 
     @property
     def is_agent(self):

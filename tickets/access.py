@@ -18,7 +18,9 @@ def customer_ticket_or_404(user, reference):
 
 def staff_ticket_or_404(user, reference):
     """A ticket in the staff workspace: in a department the user works."""
-    return get_object_or_404(Ticket.objects.staff_visible_to(user), reference=reference)
+    # The workspace shows all four on every page.
+    tickets = Ticket.objects.staff_visible_to(user).select_related("department", "service", "customer", "assignee")
+    return get_object_or_404(tickets, reference=reference)
 
 
 def attachment_or_404(user, reference, pk):

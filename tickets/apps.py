@@ -9,8 +9,10 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound, tracking
 
+        from tickets import choices
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
 
         tracking.connect(record_tracking_event, dispatch_uid="tickets.email.tracking")
         inbound.connect(receive_from_provider, dispatch_uid="tickets.email.inbound")
+        choices.connect_signals()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from departments.models import Department, Service
-from tickets import queue
+from tickets import choices, queue
 from tickets.attachments import AttachmentsField
 from tickets.models import CannedReply, Priority, Status, Ticket
 
@@ -33,10 +33,11 @@ def assignable_agents(department_ids=None):
     )
 
 
-def staff_departments(user):
-    """The departments whose tickets `user` sees in the queue."""
-    departments = Department.objects.all()
-    return departments if user.is_superuser else departments.filter(pk__in=user.department_ids)
+def _menu(field, rows):
+    """Label a choice field's menu from cached (pk, name) rows; what is posted is still checked
+    against the field's queryset (or choices) as usual."""
+    empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+    field.choices = empty + [(pk, name) for pk, name in rows]
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -62,10 +63,10 @@ class QueueFilterForm(forms.Form):
     )
     # Chosen with the tabs above the table; carried along when the other filters change.
     status = forms.ChoiceField(choices=queue.STATUS_FILTERS, required=False, widget=forms.HiddenInput)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False, empty_label=_("All"))
+    department = forms.ChoiceField(label=_("Department"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("Any")), *Priority.choices], required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), choices=queue.ASSIGNEE_FILTERS, required=False)
-    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False, empty_label=_("Any"))
+    service = forms.ChoiceField(label=_("Service"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"), choices=[(key, sort.label) for key, sort in queue.SORTS.items()], required=False
     )
@@ -76,8 +77,11 @@ class QueueFilterForm(forms.Form):
         state = queue_filter.state
         initial = {**state, "overdue": bool(state["overdue"]), "escalated": bool(state["escalated"])}
         super().__init__(*args, initial=initial, auto_id="filter_%s", **kwargs)
-        self.fields["department"].queryset = staff_departments(queue_filter.user)
-        self.fields["service"].queryset = Service.objects.all()
+        user = queue_filter.user
+        self.fields["department"].choices = [("", _("All"))] + [
+            (pk, name) for pk, name, _active in choices.departments() if user.is_superuser or pk in user.department_ids
+        ]
+        self.fields["service"].choices = [("", _("Any"))] + [(pk, name) for pk, name, _active in choices.services()]
         self.fields["overdue"].widget.attrs["value"] = "1"
         self.fields["escalated"].widget.attrs["value"] = "1"
         self.helper = FormHelper()
@@ -130,6 +134,7 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, auto_id="bulk_%s", **kwargs)
         self.user = user
         self.fields["agent"].queryset = assignable_agents(None if user.is_superuser else user.department_ids)
+        _menu(self.fields["department"], [(pk, name) for pk, name, active in choices.departments() if active])
         for name in ("agent", "status", "department"):
             # The toolbar shows no labels; the empty choice ("Agent…") says what each list is.
             self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
@@ -298,6 +303,10 @@ class TicketDetailsForm(forms.Form):
         super().__init__(*args, initial=initial, auto_id="details_%s", **kwargs)
         # An inactive service stays selectable on the tickets that already have it.
         self.fields["service"].queryset = Service.objects.filter(Q(active=True) | Q(pk=ticket.service_id))
+        _menu(
+            self.fields["service"],
+            [(pk, name) for pk, name, active in choices.services() if active or pk == ticket.service_id],
+        )
         self.helper = _compact_helper(self, _button(_("Save"), "save", "btn-outline-primary"))
 
 
@@ -328,6 +337,10 @@ class TransferForm(forms.Form):
     def __init__(self, ticket, *args, **kwargs):
         super().__init__(*args, auto_id="transfer_%s", **kwargs)
         self.fields["department"].queryset = Department.objects.active().exclude(pk=ticket.department_id)
+        _menu(
+            self.fields["department"],
+            [(pk, name) for pk, name, active in choices.departments() if active and pk != ticket.department_id],
+        )
         self.helper = _compact_helper(self, _button(_("Transfer"), "transfer", "btn-outline-primary"))
 
 

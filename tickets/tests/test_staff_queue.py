@@ -381,10 +381,11 @@ def test_the_queue_makes_as_many_queries_for_30_tickets_as_for_3(login, agent, s
     client = login(agent)
     for index in range(3):
         made(service=hosting, assignee=supervisor if index % 2 else None)
+    _queue_queries(client, params)  # the menus' departments and services are cached from now on
     few = _queue_queries(client, params)
     for index in range(27):
         made(service=hosting, assignee=supervisor if index % 2 else None)
-    assert _queue_queries(client, params) == few <= 10
+    assert _queue_queries(client, params) == few <= 8
 
 
 def test_a_search_is_not_counted_per_status(agent, made):
