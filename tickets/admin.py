@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tickets.models import Attachment, CannedReply, InboundEmail, Message, Notification, Ticket, TicketEvent
+from tickets.tasks import mail as outbox
 
 
 class MessageInline(admin.StackedInline):
@@ -171,6 +173,15 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["=ticket__reference", "recipient", "message_id", "esp_message_id"]
     list_select_related = ["ticket"]
     date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send again (failed or bounced only)"))
+    def send_again(self, request, queryset):
+        count = outbox.send_again(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count) % {"count": count},
+        )
 
 
 @admin.register(InboundEmail)

@@ -18,6 +18,7 @@ from anymail.exceptions import (
     AnymailUnsupportedFeature,
 )
 from celery import shared_task
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -69,6 +70,25 @@ def queue_notifications(pks):
         except OperationalError:
             logger.warning("Broker unreachable: notification %s stays queued for the outbox sweep", pk)
             return
+
+
+def send_again(notifications):
+    """Give failed or bounced rows new attempts (after a long provider outage, or a fixed mailbox).
+
+    Returns how many rows were queued again; the others (queued, sent, delivered) are left alone.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        pks = list(
+            notifications.filter(state__in=[DeliveryState.FAILED, DeliveryState.BOUNCED])
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=pks).update(
+            state=DeliveryState.QUEUED, attempts=0, next_attempt_at=now, last_error="", state_changed_at=now
+        )
+        transaction.on_commit(lambda: queue_notifications(pks))
+    return len(pks)
 
 
 def claimable(now):

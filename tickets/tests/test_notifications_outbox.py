@@ -251,3 +251,38 @@ def test_a_report_about_someone_elses_message_changes_nothing(sent_reply, webhoo
     sent_reply.refresh_from_db()
     assert sent_reply.state == DeliveryState.SENT
     assert Notification.objects.filter(kind=NotificationKind.STAFF_REPLY).count() == 1
+
+
+def test_an_admin_sends_failed_and_bounced_mail_again_and_nothing_else(
+    reply, ticket, agent, admin_user, login, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin_user.language = "en"
+    admin_user.save()
+    Notification.objects.filter(pk=reply.pk).update(state=DeliveryState.FAILED, attempts=MAX_ATTEMPTS, last_error="x")
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = ticket.reply(author=agent, body="Outra resposta.").notifications.get()
+    Notification.objects.filter(pk=sent.pk).update(state=DeliveryState.SENT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(admin_user).post(
+            "/admin/tickets/notification/",
+            {"action": "send_again", "_selected_action": [reply.pk, sent.pk]},
+            follow=True,
+        )
+
+    assert "1 e-mail queued again." in response.content.decode()
+    assert [message.to for message in mailoutbox] == [["cliente@example.com"]]
+    reply.refresh_from_db()
+    assert (reply.state, reply.attempts, reply.last_error) == (DeliveryState.SENT, 1, "")
+
+
+def test_only_admins_can_send_mail_again(reply, agent, login):
+    Notification.objects.filter(pk=reply.pk).update(state=DeliveryState.FAILED)
+
+    response = login(agent).post(
+        "/admin/tickets/notification/", {"action": "send_again", "_selected_action": [reply.pk]}
+    )
+
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    reply.refresh_from_db()
+    assert reply.state == DeliveryState.FAILED
