@@ -143,12 +143,12 @@ def _process(pk, raw, envelope_recipient):
 def _route(mail, envelope_recipient):
     """Decide what the mail is and act on it; returns (state, reason, fields of the InboundEmail)."""
     # The department is recorded even on mail that goes no further, so its staff can see what was refused.
-    department, address = _department([envelope_recipient, *mail.recipients])
+    department, address, from_us = _addresses(mail, envelope_recipient)
     fields = {
         "recipient": address or envelope_recipient or (mail.recipients[:1] or [""])[0][:254],
         "department": department,
     }
-    automatic = mail.automatic or _our_own(mail)
+    automatic = mail.automatic or _echo(mail, from_us)
     if automatic:
         return InboundState.DROPPED, automatic, fields
     if not mail.sender:
@@ -185,31 +185,32 @@ def _route(mail, envelope_recipient):
     return InboundState.HELD, "unknown sender", fields
 
 
-def _our_own(mail):
-    """Our own mail coming back (a forward, a misconfigured alias): never processed again."""
+def _addresses(mail, envelope_recipient):
+    """One query for our addresses: (the active department the mail is for, the address that matched it,
+    whether the sender is one of our own addresses)."""
+    recipients = [address for address in [envelope_recipient, *mail.recipients] if address][:_MAX_RECIPIENTS]
+    wanted = {*recipients, mail.sender} - {""}
+    query = Q()
+    for address in wanted:
+        query |= Q(email__iexact=address)
+    ours = {department.email.lower(): department for department in Department.objects.filter(query)} if wanted else {}
+    from_us = mail.sender in ours or mail.sender == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+    for address in recipients:
+        if address in ours and ours[address].active:
+            return ours[address], address, from_us
+    return None, "", from_us
+
+
+def _echo(mail, from_us):
+    """Our own mail coming back (a forward, a misconfigured alias): never processed again.
+
+    Every Message-ID we write is on SITE_URL's host (tickets.email.outbound.new_message_id).
+    """
     if mail.message_id.endswith(f"@{urlsplit(settings.SITE_URL).hostname}>"):
         return "our own Message-ID"
-    if mail.message_id and Notification.objects.filter(message_id=mail.message_id).exists():
-        return "our own notification"
-    own = Department.objects.filter(email__iexact=mail.sender).exists()
-    if own or mail.sender == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower():
+    if from_us:
         return "sent from our own address"
     return ""
-
-
-def _department(addresses):
-    """The active department of the first address that is one, and that address."""
-    addresses = [address for address in addresses if address][:_MAX_RECIPIENTS]
-    if not addresses:
-        return None, ""
-    query = Q()
-    for address in addresses:
-        query |= Q(email__iexact=address)
-    departments = {department.email.lower(): department for department in Department.objects.active().filter(query)}
-    for address in addresses:
-        if address in departments:
-            return departments[address], address
-    return None, ""
 
 
 def _matching_ticket(mail):
@@ -222,10 +223,10 @@ def _matching_ticket(mail):
         )
         for message_id in ids:
             if message_id in found:
-                return _current(Ticket.objects.get(pk=found[message_id]))
+                return _current(Ticket.objects.select_related("customer").get(pk=found[message_id]))
     match = _REFERENCE.search(mail.subject)
     if match:
-        ticket = Ticket.objects.filter(reference=int(match.group(1))).first()
+        ticket = Ticket.objects.select_related("customer").filter(reference=int(match.group(1))).first()
         return _current(ticket) if ticket else None
     return None
 
@@ -279,7 +280,9 @@ def _add_reply(ticket, writer, mail):
         body_original=original,
         uploads=uploads,
         source=Source.EMAIL,
-        message_id=_unused_message_id(mail.message_id),
+        # Unique among messages too: a Message-ID seen before never gets this far (stored once), and
+        # ours, which the thread's other messages carry, are dropped as echoes.
+        message_id=mail.message_id,
         from_staff=False,
     )
 
@@ -297,7 +300,7 @@ def _open_ticket(department, requester, mail):
         source=Source.EMAIL,
         guest_email=requester.sender_email if is_guest else "",
         sender_email="" if is_guest else requester.sender_email,
-        message_id=_unused_message_id(mail.message_id),
+        message_id=mail.message_id,
     )
 
 
@@ -306,13 +309,6 @@ def open_ticket_from_held(inbound):
     mail = mime.parse(bytes(inbound.raw), settings.INBOUND_MAX_PARTS)
     requester = requester_for(mail.sender) or Requester(customer=None, sender_email=mail.sender)
     return _open_ticket(inbound.department, requester, mail)
-
-
-def _unused_message_id(message_id):
-    """The mail's Message-ID for the thread, unless a message has it already (it is unique there)."""
-    if message_id and not Message.objects.filter(message_id=message_id).exists():
-        return message_id
-    return ""
 
 
 def _ticket_subject(subject):

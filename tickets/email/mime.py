@@ -223,10 +223,7 @@ def _collect(part, texts, htmls, attachments, body_allowed):
     files are taken from every branch, so an image pasted into the HTML version is not lost.
     An attached message (message/rfc822) is one file, not part of the body.
     """
-    try:
-        content_type = part.get_content_type()
-    except HEADER_ERRORS:
-        content_type = "application/octet-stream"
+    content_type, disposition, name, charset = _part_headers(part)
     if content_type.startswith("multipart/") and not part.is_multipart():
         # A multipart whose boundary never appears: its body is all there is, read it as text.
         content_type = "text/plain"
@@ -238,11 +235,9 @@ def _collect(part, texts, htmls, attachments, body_allowed):
         return
     if content_type in _SIGNATURE_TYPES:
         return
-    name = _filename(part)
-    disposition = _disposition(part)
     if content_type in ("text/plain", "text/html") and not name and disposition != "attachment":
         if body_allowed:
-            text = decode_text(_payload(part), _charset(part))
+            text = decode_text(_payload(part), charset)
             (texts if content_type == "text/plain" else htmls).append(text)
         return
     data = _payload(part)
@@ -264,28 +259,23 @@ def _has_type(part, wanted):
         return False
 
 
-def _filename(part):
+def _part_headers(part):
+    """(content type, disposition, file name, charset) of a part, each header parsed once.
+
+    The stdlib parses a header anew on every access, and it is the slowest step of reading a message.
+    """
     try:
-        name = part.get_filename() or part.get_param("name") or ""
+        content_type = part.get("content-type")
+        disposition = part.get("content-disposition")
+        type_params = dict(getattr(content_type, "params", {}))
+        disposition_params = dict(getattr(disposition, "params", {}))
+        kind = content_type.content_type if content_type is not None else part.get_default_type()
+        disposition = getattr(disposition, "content_disposition", None) or ""
     except HEADER_ERRORS:
-        return ""
-    if isinstance(name, tuple):  # an RFC 2231 value the parser left undecoded
-        name = name[2] if len(name) == 3 else ""
-    return one_line(decode_header(fix_8bit(str(name))))
-
-
-def _disposition(part):
-    try:
-        return part.get_content_disposition() or ""
-    except HEADER_ERRORS:
-        return ""
-
-
-def _charset(part):
-    try:
-        return part.get_content_charset() or ""
-    except HEADER_ERRORS:
-        return ""
+        return "application/octet-stream", "", "", ""
+    name = disposition_params.get("filename") or type_params.get("name") or ""
+    name = one_line(decode_header(fix_8bit(str(name))))
+    return kind, disposition, name, str(type_params.get("charset") or "")
 
 
 def _payload(part):
