@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format messages migrate worker beat ci
+.PHONY: run test lint format messages migrate worker beat ci bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ beat: $(VENV)/.installed
 
 ci:
 	bash .ci/run
+
+# Staff pages under load on the seeded `bench` database: see bench/README.md.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run $(BENCH_ARGS)

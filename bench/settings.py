@@ -1,0 +1,30 @@
+"""Settings of the benchmark: the production profile (DEBUG off) on the `bench` database, plus a baseline page.
+
+Every value comes from the same environment variables as production; these defaults only
+make `python -m bench.run` work on a development machine. The baseline page lives in
+bench/urls.py and never in the production URLs.
+"""
+
+import os
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench")
+# Persistent connections, as a production deployment would keep them.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8765")
+# Plain HTTP on the loopback: no redirect to HTTPS.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("VAR_DIR", str(BENCH_DIR.parent / "var" / "bench"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from helpdesk.settings import *  # noqa: E402, F403
+from helpdesk.settings import TEMPLATES  # noqa: E402
+
+ROOT_URLCONF = "bench.urls"
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BENCH_DIR / "templates"]
