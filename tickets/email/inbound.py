@@ -33,6 +33,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+# Reasons are stored in English, as a log would; the review page shows the fixed ones translated.
+from django.utils.translation import gettext_noop as N_
+
 from accounts.models import Contact
 from departments.models import Department
 from helpdesk import ratelimit
@@ -155,16 +158,16 @@ def _route(mail, envelope_recipient):
         return InboundState.REJECTED, mail.sender_problem, fields
     ticket = _matching_ticket(mail)
     if ticket is None and department is None:
-        return InboundState.REJECTED, "not addressed to a department", fields
+        return InboundState.REJECTED, N_("not addressed to a department"), fields
     fields["department"] = department = department or ticket.department
     if not ratelimit.allow("inbound_sender", mail.sender):
-        return InboundState.HELD, "too many messages from this address", fields
+        return InboundState.HELD, N_("too many messages from this address"), fields
 
     if ticket is not None:
         writer = _writer_for(ticket, mail.sender)
         if writer is not None:
             message = _add_reply(ticket, writer, mail)
-            return InboundState.ACCEPTED, "reply", {**fields, "ticket": ticket, "result_message": message}
+            return InboundState.ACCEPTED, N_("reply"), {**fields, "ticket": ticket, "result_message": message}
         if _works_department(mail.sender, ticket):
             reason = f"staff mail about {ticket.display_reference}: staff reply in the workspace"
             return InboundState.HELD, reason, fields
@@ -175,14 +178,14 @@ def _route(mail, envelope_recipient):
         requester = Requester(customer=None, sender_email=mail.sender)
     if requester is not None:
         ticket = _open_ticket(department, requester, mail)
-        reason = "guest ticket" if requester.customer is None else "new ticket"
+        reason = N_("guest ticket") if requester.customer is None else N_("new ticket")
         return InboundState.ACCEPTED, reason, {**fields, "ticket": ticket, "result_message": ticket.messages.first()}
 
     now = timezone.now()
     recently = InboundEmail.objects.filter(sender=mail.sender, notice_sent_at__gt=now - timedelta(days=1))
     if not recently.exists():
         fields["notice_sent_at"] = now
-    return InboundState.HELD, "unknown sender", fields
+    return InboundState.HELD, N_("unknown sender"), fields
 
 
 def _addresses(mail, envelope_recipient):
@@ -207,9 +210,9 @@ def _echo(mail, from_us):
     Every Message-ID we write is on SITE_URL's host (tickets.email.outbound.new_message_id).
     """
     if mail.message_id.endswith(f"@{urlsplit(settings.SITE_URL).hostname}>"):
-        return "our own Message-ID"
+        return N_("our own Message-ID")
     if from_us:
-        return "sent from our own address"
+        return N_("sent from our own address")
     return ""
 
 

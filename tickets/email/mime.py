@@ -14,6 +14,7 @@ from email.utils import getaddresses
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_noop as N_  # reasons: stored in English, shown translated
 
 from tickets.email.text import html_to_text
 
@@ -150,29 +151,29 @@ def _sender(message):
     """The one address of From, strictly: never a display name, never one of several."""
     values = _headers(message, "from")
     if not values:
-        return "", "no From header"
+        return "", N_("no From header")
     if len(values) > 1:
-        return "", "several From headers"
+        return "", N_("several From headers")
     try:
         header = policy.default.header_factory("from", values[0])
         addresses = list(header.addresses)
         defects = header.defects
         groups = header.groups
     except HEADER_ERRORS:
-        return "", "unreadable From header"
+        return "", N_("unreadable From header")
     if len(addresses) != 1 or any(group.display_name is not None for group in groups):
-        return "", "From must name exactly one address"
+        return "", N_("From must name exactly one address")
     if any(isinstance(defect, _AMBIGUOUS) for defect in defects):
-        return "", "ambiguous From header"
+        return "", N_("ambiguous From header")
     address = addresses[0].addr_spec.lower()
     # A second, independent parse must agree, so that no parser difference decides who wrote.
     lenient = [addr.lower() for _name, addr in getaddresses([values[0]]) if addr]
     if lenient != [address] or not _STRICT_ADDRESS.match(address) or len(address) > 254:
-        return "", "ambiguous From header"
+        return "", N_("ambiguous From header")
     try:
         validate_email(address)
     except ValidationError:
-        return "", "invalid From address"
+        return "", N_("invalid From address")
     return address, ""
 
 
@@ -196,20 +197,20 @@ def _automatic(message):
     if precedence in ("bulk", "junk", "list"):
         return f"Precedence: {precedence}"
     if _headers(message, "list-id"):
-        return "mailing list (List-Id)"
+        return N_("mailing list (List-Id)")
     if any(value.strip().strip("<>").strip() == "" for value in _headers(message, "return-path")):
-        return "empty return path"
+        return N_("empty return path")
     if _headers(message, "x-autoreply") or _headers(message, "x-autorespond"):
-        return "auto-reply (X-Autoreply)"
+        return N_("auto-reply (X-Autoreply)")
     try:
         content_type = message.get_content_type()
     except HEADER_ERRORS:
         content_type = ""
     if content_type == "multipart/report" or content_type == "message/delivery-status":
-        return "delivery or read report"
+        return N_("delivery or read report")
     sender = _header(message, "from").lower()
     if "mailer-daemon@" in sender:
-        return "mail system (MAILER-DAEMON)"
+        return N_("mail system (MAILER-DAEMON)")
     return ""
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.access import staff_required
@@ -12,7 +13,12 @@ from tickets.models import InboundEmail, InboundState
 
 PAGE_SIZE = 20
 # The lists staff can look at; accepted mail is in the tickets themselves.
-TABS = [InboundState.HELD, InboundState.DROPPED, InboundState.REJECTED, InboundState.DISCARDED]
+TABS = {
+    InboundState.HELD: gettext_lazy("Held"),
+    InboundState.DROPPED: gettext_lazy("Dropped (automatic)"),
+    InboundState.REJECTED: gettext_lazy("Rejected"),
+    InboundState.DISCARDED: gettext_lazy("Discarded"),
+}
 
 
 @staff_required
@@ -29,7 +35,7 @@ def inbound_list(request):
     if state == InboundState.HELD:
         for mail in page.object_list:
             mail.preview = preview(mail)
-    tabs = [(tab, tab.label, tab == state) for tab in TABS]
+    tabs = [(tab, label, tab == state) for tab, label in TABS.items()]
     return render(
         request,
         "staff/inbound.html",
