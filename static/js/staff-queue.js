@@ -1,10 +1,15 @@
-// The staff queue: a "select all" box for the bulk actions (the page works without it).
+// The staff queue, enhanced: a "select all" box for the bulk actions, and on a phone the filter
+// and bulk panels start folded (unless filters are in use). Without this script all is shown.
 (function () {
   "use strict";
+  if (window.matchMedia("(max-width: 767.98px)").matches) {
+    document.querySelectorAll("details[data-phone-closed]").forEach(function (panel) {
+      if (panel.dataset.phoneClosed !== "keep") panel.open = false;
+    });
+  }
   var all = document.getElementById("select-all");
-  if (!all) return;
   var boxes = Array.prototype.slice.call(document.querySelectorAll('#bulk input[name="tickets"]'));
-  if (!boxes.length) return;
+  if (!all || !boxes.length) return;
   all.hidden = false;
   function sync() {
     var checked = boxes.filter(function (box) { return box.checked; }).length;

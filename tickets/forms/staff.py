@@ -59,7 +59,7 @@ class QueueFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=queue.MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("#reference, words, e-mail…")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("#ref, words, e-mail")}),
     )
     # Chosen with the tabs above the table; carried along when the other filters change.
     status = forms.ChoiceField(choices=queue.STATUS_FILTERS, required=False, widget=forms.HiddenInput)
@@ -87,11 +87,11 @@ class QueueFilterForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the page's <form> carries the token
-        small = "col-6 col-md-4 col-lg-2"
+        small = "col-6 col-md-4 col-xl"
         self.helper.layout = Layout(
             Div(
                 "status",
-                Div(Field("q", css_class="form-control-sm"), css_class="col-12 col-lg-3"),
+                Div(Field("q", css_class="form-control-sm"), css_class="col-12 col-xl-2"),
                 Div(Field("department", css_class="form-select-sm"), css_class=small),
                 Div(Field("priority", css_class="form-select-sm"), css_class=small),
                 Div(Field("assignee", css_class="form-select-sm"), css_class=small),

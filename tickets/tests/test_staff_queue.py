@@ -393,3 +393,12 @@ def test_a_search_is_not_counted_per_status(agent, made):
     tabs = QueueFilter(agent, QueryDict("q=certificado&priority=high")).status_tabs()
     assert {tab.count for tab in tabs} == {None}
     assert [tab.querystring for tab in tabs][1] == "q=certificado&status=open&priority=high"
+
+
+def test_relative_times_are_short(settings):
+    from tickets.templatetags.staff import relative
+
+    assert relative(NOW - timedelta(seconds=20)) == "now"
+    assert relative(NOW - timedelta(days=11, hours=3)) == "1\xa0week ago"
+    assert relative(NOW + timedelta(hours=2, minutes=59)) == "in 2\xa0hours"
+    assert relative(None) == ""
