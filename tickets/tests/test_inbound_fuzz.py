@@ -50,14 +50,15 @@ def _flip_bytes(draw, raw):
 
 def _break_boundaries(draw, raw):
     boundary = draw(st.binary(max_size=80))
-    raw = re.sub(rb'boundary="?[^"\r\n;]*"?', b'boundary="' + boundary + b'"', raw)
+    raw = re.sub(rb'boundary="?[^"\r\n;]*"?', lambda _match: b'boundary="' + boundary + b'"', raw)
     if draw(st.booleans()):
         raw = re.sub(rb"(?m)^--[^\r\n]*--\r?$", b"", raw)  # no closing boundary
     return raw
 
 
 def _break_charsets(draw, raw):
-    return re.sub(rb"charset=\"?[\w-]+\"?", b"charset=" + draw(st.sampled_from(BAD_CHARSETS)), raw)
+    charset = draw(st.sampled_from(BAD_CHARSETS))
+    return re.sub(rb"charset=\"?[\w-]+\"?", lambda _match: b"charset=" + charset, raw)
 
 
 def _break_base64(draw, raw):
