@@ -4,33 +4,40 @@ Each form declares exactly what an agent may send and validates it against what 
 may touch; the views call one model method with the cleaned values.
 """
 
-from crispy_forms.bootstrap import FieldWithButtons, StrictButton
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from departments.models import Department, Service
-from tickets import choices, queue
+from departments.models import Department, Membership, Service
+from tickets import choices
 from tickets.attachments import AttachmentsField
 from tickets.models import CannedReply, Priority, Status, Ticket
 
 MAX_BULK = 200
 
 
-def assignable_agents(department_ids=None):
-    """Active agents of the given departments (all departments when None) and superusers."""
-    members = Q(memberships__isnull=False) if department_ids is None else Q(memberships__department__in=department_ids)
-    return (
-        get_user_model()
-        .objects.filter(members | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("name", "email")
+def department_agents(department_ids=None):
+    """Active members of the given departments (of any department when None), for the assignment
+    menus. Superusers may be assigned too but are not listed: they have "Assign to me". Whoever
+    is posted is checked with Ticket.can_be_assigned_to, the one rule."""
+    memberships = (
+        Membership.objects.all() if department_ids is None else Membership.objects.filter(department__in=department_ids)
     )
+    users = get_user_model().objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+    return users.only("name", "email").order_by("name", "email")
+
+
+def _active_users():
+    return get_user_model().objects.filter(is_active=True)
 
 
 def _menu(field, rows):
@@ -40,7 +47,28 @@ def _menu(field, rows):
     field.choices = empty + [(pk, name) for pk, name in rows]
 
 
+class QuickSelect(forms.Select):
+    """A <select> written in Python. Django renders every option through a template, which for
+    the workspace's list of agents cost more than the rest of its forms together."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(option), mark_safe(" selected") if str(option) in selected else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class AgentChoiceField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj):
         return obj.get_full_name()
 
@@ -52,64 +80,10 @@ def _button(label, value, css="btn-outline-secondary", **attrs):
 # The queue
 
 
-class QueueFilterForm(forms.Form):
-    """The filter bar; only renders `QueueFilter.state` (the filter itself normalises the query string)."""
-
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=queue.MAX_SEARCH_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("#ref, words, e-mail")}),
-    )
-    # Chosen with the tabs above the table; carried along when the other filters change.
-    status = forms.ChoiceField(choices=queue.STATUS_FILTERS, required=False, widget=forms.HiddenInput)
-    department = forms.ChoiceField(label=_("Department"), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("Any")), *Priority.choices], required=False)
-    assignee = forms.ChoiceField(label=_("Assignee"), choices=queue.ASSIGNEE_FILTERS, required=False)
-    service = forms.ChoiceField(label=_("Service"), required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort by"), choices=[(key, sort.label) for key, sort in queue.SORTS.items()], required=False
-    )
-    overdue = forms.BooleanField(label=_("Overdue"), required=False)
-    escalated = forms.BooleanField(label=_("Escalated"), required=False)
-
-    def __init__(self, queue_filter, *args, **kwargs):
-        state = queue_filter.state
-        initial = {**state, "overdue": bool(state["overdue"]), "escalated": bool(state["escalated"])}
-        super().__init__(*args, initial=initial, auto_id="filter_%s", **kwargs)
-        user = queue_filter.user
-        self.fields["department"].choices = [("", _("All"))] + [
-            (pk, name) for pk, name, _active in choices.departments() if user.is_superuser or pk in user.department_ids
-        ]
-        self.fields["service"].choices = [("", _("Any"))] + [(pk, name) for pk, name, _active in choices.services()]
-        self.fields["overdue"].widget.attrs["value"] = "1"
-        self.fields["escalated"].widget.attrs["value"] = "1"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the page's <form> carries the token
-        small = "col-6 col-md-4 col-xl"
-        self.helper.layout = Layout(
-            Div(
-                "status",
-                Div(Field("q", css_class="form-control-sm"), css_class="col-12 col-xl-2"),
-                Div(Field("department", css_class="form-select-sm"), css_class=small),
-                Div(Field("priority", css_class="form-select-sm"), css_class=small),
-                Div(Field("assignee", css_class="form-select-sm"), css_class=small),
-                Div(Field("service", css_class="form-select-sm"), css_class=small),
-                Div(Field("sort", css_class="form-select-sm"), css_class=small),
-                Div(Field("overdue"), Field("escalated"), css_class="col-auto d-flex gap-3 align-items-end hd-flags"),
-                Div(
-                    StrictButton(_("Apply"), type="submit", css_class="btn-sm btn-primary"),
-                    css_class="col-auto d-flex align-items-end mb-3",
-                ),
-                css_class="row g-2 align-items-end",
-            )
-        )
-
-
 class BulkActionForm(forms.Form):
     """Several tickets at once. Only the selected tickets the agent sees are touched; each change
-    goes through the ticket's own method (and records its event)."""
+    goes through the ticket's own method (and records its event). The queue page draws the
+    toolbar itself (see tickets.views.staff._queue_menus); this form checks what comes back."""
 
     ACTIONS = [
         ("assign_me", _("Assign to me")),
@@ -122,38 +96,14 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(choices=ACTIONS)
     tickets = forms.Field(widget=forms.MultipleHiddenInput, required=False)
-    agent = AgentChoiceField(label=_("Agent"), queryset=None, required=False, empty_label=_("Agent…"))
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Status…")), *Status.choices], required=False)
-    department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.active(), required=False, empty_label=_("Department…")
-    )
-    # The queue's query string, to come back to the same view afterwards.
-    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=None, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.active(), required=False)
 
     def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, auto_id="bulk_%s", **kwargs)
+        super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["agent"].queryset = assignable_agents(None if user.is_superuser else user.department_ids)
-        _menu(self.fields["department"], [(pk, name) for pk, name, active in choices.departments() if active])
-        for name in ("agent", "status", "department"):
-            # The toolbar shows no labels; the empty choice ("Agent…") says what each list is.
-            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the page's <form> carries the token
-        self.helper.form_show_labels = False
-        self.helper.layout = Layout(
-            "filters",
-            Div(
-                _button(_("Assign to me"), "assign_me"),
-                _button(_("Unassign"), "unassign"),
-                FieldWithButtons(Field("agent", css_class="form-select-sm"), _button(_("Assign"), "assign")),
-                FieldWithButtons(Field("status", css_class="form-select-sm"), _button(_("Set status"), "status")),
-                _button(_("Close"), "close"),
-                FieldWithButtons(Field("department", css_class="form-select-sm"), _button(_("Transfer"), "transfer")),
-                css_class="d-flex flex-wrap gap-2 align-items-start hd-bulk",
-            ),
-        )
+        self.fields["agent"].queryset = _active_users()
 
     def clean_tickets(self):
         references = [value for value in self.data.getlist("tickets") if value.isdigit()][:MAX_BULK]
@@ -225,7 +175,9 @@ class StaffReplyForm(forms.Form):
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}), max_length=20000, required=False
     )
     attachments = AttachmentsField()
-    canned = forms.TypedChoiceField(label=_("Canned reply"), coerce=int, required=False, empty_value=None)
+    canned = forms.TypedChoiceField(
+        label=_("Canned reply"), coerce=int, required=False, empty_value=None, widget=QuickSelect
+    )
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     action = forms.ChoiceField(choices=[(value, value) for value in (REPLY, REPLY_CLOSE, NOTE, INSERT)])
 
@@ -294,9 +246,11 @@ class StaffReplyForm(forms.Form):
 
 
 class TicketDetailsForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    service = forms.ModelChoiceField(label=_("Service"), queryset=None, required=False, empty_label="—")
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, widget=QuickSelect)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=QuickSelect)
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=None, required=False, empty_label="—", widget=QuickSelect
+    )
 
     def __init__(self, ticket, *args, **kwargs):
         initial = {"status": ticket.status, "priority": ticket.priority, "service": ticket.service_id}
@@ -316,8 +270,13 @@ class AssignForm(forms.Form):
 
     def __init__(self, ticket, user, *args, **kwargs):
         super().__init__(*args, initial={"assignee": ticket.assignee_id}, auto_id="assign_%s", **kwargs)
-        self.user = user
-        self.fields["assignee"].queryset = assignable_agents([ticket.department_id])
+        self.ticket, self.user = ticket, user
+        field = self.fields["assignee"]
+        field.queryset = _active_users()
+        agents = [(agent.pk, agent.get_full_name()) for agent in department_agents([ticket.department_id])]
+        if ticket.assignee_id and ticket.assignee_id not in {pk for pk, _name in agents}:
+            agents.append((ticket.assignee_id, ticket.assignee.get_full_name()))  # a superuser, say
+        _menu(field, agents)
         self.helper = _compact_helper(
             self,
             _button(_("Assign"), "set", "btn-outline-primary"),
@@ -328,11 +287,23 @@ class AssignForm(forms.Form):
         data = super().clean()
         if data.get("action") == "me":
             data["assignee"] = self.user
+        agent = data.get("assignee")
+        if agent is not None and not self.ticket.can_be_assigned_to(agent):
+            self.add_error(
+                "assignee",
+                ValidationError(
+                    _("%(agent)s does not work in %(department)s."),
+                    code="not_assignable",
+                    params={"agent": agent.get_full_name(), "department": self.ticket.department},
+                ),
+            )
         return data
 
 
 class TransferForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("Transfer to"), queryset=None, empty_label=_("Department…"))
+    department = forms.ModelChoiceField(
+        label=_("Transfer to"), queryset=None, empty_label=_("Department…"), widget=QuickSelect
+    )
 
     def __init__(self, ticket, *args, **kwargs):
         super().__init__(*args, auto_id="transfer_%s", **kwargs)

@@ -93,7 +93,7 @@ def test_an_agent_of_another_department_is_not_offered_nor_accepted(login, agent
     client = login(agent)
     assert "Fábio Financeiro" not in client.get(reverse("staff:queue")).content.decode()
     response = _bulk(client, three, "assign", agent=other_agent.pk)
-    assert "Nothing was changed" in response.content.decode()
+    assert "0 tickets changed. 3 tickets left as they were" in response.content.decode()
     assert {t.assignee for t in _fresh(three)} == {None}
 
 

@@ -340,7 +340,7 @@ def test_an_agent_of_another_department_cannot_be_assigned(login, agent, other_a
     response = login(agent).post(
         reverse("staff:assign", args=[ticket.reference]), {"action": "set", "assignee": other_agent.pk}
     )
-    assert "Select a valid choice" in response.content.decode()
+    assert "Fábio Financeiro does not work in Suporte." in response.content.decode()
     for nobody in (other_agent, customer):
         with pytest.raises(Exception, match="does not work in Suporte"):
             ticket.assign(nobody, by=agent)
@@ -393,3 +393,30 @@ def test_a_department_added_in_the_admin_shows_in_the_menus_at_once(login, agent
     abuse.active = False
     abuse.save()
     assert "Abusos" not in _page(client, ticket).split('id="transfer_department"')[1].split("</select>")[0]
+
+
+def test_a_long_thread_opens_on_its_latest_messages_and_shows_all_on_request(
+    login, agent, customer, ticket, monkeypatch
+):
+    from tickets.views import staff
+
+    monkeypatch.setattr(staff, "THREAD_LATEST", 3)
+    for index in range(4):
+        ticket.reply(author=customer if index % 2 else agent, body=f"Mensagem {index}")
+    client = login(agent)
+    page = _page(client, ticket)
+    assert "Show the earlier messages" in page and "The latest 3 messages are shown." in page
+    assert "Meu site mostra erro 500." not in page and "Mensagem 0" not in page
+    assert all(f"Mensagem {index}" in page for index in (1, 2, 3))
+    assert f'name="seen" value="{_newest(ticket)}"' in page
+    everything = client.get(ticket.get_staff_url(), {"thread": "all"}).content.decode()
+    assert "Meu site mostra erro 500." in everything and "Show the earlier messages" not in everything
+
+
+def test_a_superuser_may_take_a_ticket_and_stays_shown_as_its_assignee(login, admin_user, ticket):
+    client = login(admin_user)
+    client.post(reverse("staff:assign", args=[ticket.reference]), {"action": "me"})
+    ticket.refresh_from_db()
+    assert ticket.assignee == admin_user
+    menu = _page(client, ticket).split('id="assign_assignee"')[1].split("</select>")[0]
+    assert f'<option value="{admin_user.pk}" selected>Ana Admin</option>' in menu

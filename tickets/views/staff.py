@@ -13,21 +13,23 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tickets import choices
 from tickets.access import staff_required, staff_ticket_or_404
 from tickets.forms.staff import (
     AssignForm,
     BulkActionForm,
     MergeForm,
-    QueueFilterForm,
     StaffReplyForm,
     TicketDetailsForm,
     TransferForm,
+    department_agents,
 )
-from tickets.models import EventKind, Ticket
-from tickets.queue import QueueFilter
+from tickets.models import EventKind, Priority, Status, Ticket
+from tickets.queue import ASSIGNEE_FILTERS, SORTS, QueueFilter
 from tickets.thread import build_thread
 
 OTHER_TICKETS = 10
+THREAD_LATEST = 30
 
 
 # The queue
@@ -43,13 +45,41 @@ def queue(request):
         "staff/queue.html",
         {
             "queue": queue_filter,
+            "query": queue_filter.querystring(),
             "page": page,
             "tickets": page.rows,
             "status_tabs": queue_filter.status_tabs(),
-            "filter_form": QueueFilterForm(queue_filter),
-            "bulk_form": BulkActionForm(request.user, initial={"filters": queue_filter.querystring()}),
+            "menus": _queue_menus(queue_filter),
         },
     )
+
+
+def _menu(options, current=""):
+    return [(str(value), label, str(value) == current) for value, label in options]
+
+
+def _queue_menus(queue_filter):
+    """The filter bar's and the bulk bar's menus as (value, label, selected) lists.
+
+    Plain loops in the template render them several times faster than form widgets would, on
+    the page staff load most; the bulk action posts back to BulkActionForm, which checks all.
+    """
+    user, state = queue_filter.user, queue_filter.state
+    departments = choices.departments()
+    agents = department_agents(None if user.is_superuser else user.department_ids)
+    return {
+        "departments": _menu(
+            [(pk, name) for pk, name, _active in departments if user.is_superuser or pk in user.department_ids],
+            state["department"],
+        ),
+        "priorities": _menu(Priority.choices, state["priority"]),
+        "assignees": _menu(ASSIGNEE_FILTERS, state["assignee"]),
+        "services": _menu([(pk, name) for pk, name, _active in choices.services()], state["service"]),
+        "sorts": _menu([(key, sort.label) for key, sort in SORTS.items()], state["sort"]),
+        "agents": _menu([(agent.pk, agent.get_full_name()) for agent in agents]),
+        "statuses": _menu(Status.choices),
+        "transfer": _menu([(pk, name) for pk, name, active in departments if active]),
+    }
 
 
 @staff_required
@@ -189,10 +219,21 @@ def merge(request, reference):
 def _workspace(request, ticket, **forms):
     """Render the workspace; `forms` replaces the blank form of the action that failed."""
     user = request.user
-    thread_messages = list(
+    messages_qs = (
         ticket.messages.visible_to(user).select_related("author").prefetch_related("attachments", "notifications")
     )
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
+    whole = request.GET.get("thread") == "all"
+    if whole:
+        thread_messages, earlier = list(messages_qs), False
+    else:
+        # A long thread opens on its latest messages (and their events), the rest one click away:
+        # the page costs the same for a 200-message thread as for a 20-message one.
+        thread_messages = list(messages_qs.order_by("-created_at", "-pk")[: THREAD_LATEST + 1])[::-1]
+        earlier = len(thread_messages) > THREAD_LATEST
+        if earlier:
+            thread_messages = thread_messages[1:]
+            events = events.filter(created_at__gte=thread_messages[0].created_at)
     newest = max((message.pk for message in thread_messages), default=0)
     reply_form = forms.get("reply_form") or StaffReplyForm(ticket, user, initial={"seen": newest})
     customer = ticket.customer
@@ -211,6 +252,8 @@ def _workspace(request, ticket, **forms):
         {
             "ticket": ticket,
             "thread": build_thread(thread_messages, events),
+            "earlier": earlier,
+            "latest": THREAD_LATEST,
             "arrived": {message.pk for message in reply_form.arrived},
             "reply_form": reply_form,
             "canned_texts": {str(pk): text for pk, text in reply_form.canned_texts().items()},
