@@ -2,6 +2,7 @@
 sessions, and gunicorn serving the app on the loopback."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                sys.exit(f"Port {self.port} is taken by another server: choose another with --port.")
         VAR.mkdir(parents=True, exist_ok=True)
         self.log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115 - closed in __exit__
         command = [
@@ -61,9 +65,11 @@ class Server:
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 urllib.request.urlopen(self.url(self.ready_path), timeout=5).read()
-                return self
             except OSError:
                 time.sleep(0.5)
+                continue
+            if self.process.poll() is None:
+                return self
         self.__exit__()
         sys.exit(f"gunicorn did not come up; see {VAR / 'gunicorn.log'}")
 

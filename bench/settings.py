@@ -24,7 +24,15 @@ os.environ.setdefault("VAR_DIR", str(BENCH_DIR.parent / "var" / "bench"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from helpdesk.settings import *  # noqa: E402, F403
-from helpdesk.settings import TEMPLATES  # noqa: E402
+from helpdesk.settings import DATABASES, TEMPLATES  # noqa: E402
 
 ROOT_URLCONF = "bench.urls"
+# Plain HTTP on the loopback, where production has TLS in front: clients would not send
+# Secure cookies back, and every form post would fail its CSRF check.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+# A page whose query runs for minutes on a million rows fails (and is reported) instead of
+# keeping the database busy after gunicorn gave up on the request (its timeout is 30 s).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    timeout_ms = int(os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "30000"))
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BENCH_DIR / "templates"]
