@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -206,6 +208,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _help_text_now():
+    text = gettext("Screenshots (PNG, JPEG, GIF, WebP) or logs (PDF, .txt); up to %(count)s files of 5 MB each.")
+    return text % {"count": MAX_FILES}
+
+
+# Lazy: the field is built when a form class is defined, long before the request's language is known.
+_help_text = lazy(_help_text_now, str)
+
+
 class AttachmentsField(forms.FileField):
     """A form field for several files; `cleaned_data` holds a list of CheckedUpload."""
 
@@ -214,11 +225,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
-        kwargs.setdefault(
-            "help_text",
-            _("Screenshots (PNG, JPEG, GIF, WebP) or logs (PDF, .txt); up to %(count)s files of 5 MB each.")
-            % {"count": MAX_FILES},
-        )
+        kwargs.setdefault("help_text", _help_text())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault(
             "accept", "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.txt,.log"

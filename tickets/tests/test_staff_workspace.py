@@ -420,3 +420,11 @@ def test_a_superuser_may_take_a_ticket_and_stays_shown_as_its_assignee(login, ad
     assert ticket.assignee == admin_user
     menu = _page(client, ticket).split('id="assign_assignee"')[1].split("</select>")[0]
     assert f'<option value="{admin_user.pk}" selected>Ana Admin</option>' in menu
+
+
+def test_the_attachment_help_follows_the_language_of_each_request(login, agent, ticket):
+    client = login(agent)
+    assert "Screenshots (PNG, JPEG, GIF, WebP)" in _page(client, ticket)
+    agent.language = "pt-br"
+    agent.save()
+    assert "Capturas de tela (PNG, JPEG, GIF, WebP)" in _page(client, ticket)
