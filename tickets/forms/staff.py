@@ -1,4 +1,4 @@
-"""Forms of the staff side: the queue's filter bar and bulk actions, and the ticket workspace.
+"""Forms of the staff side: the queue's bulk actions and the ticket workspace.
 
 Each form declares exactly what an agent may send and validates it against what the agent
 may touch; the views call one model method with the cleaned values.
@@ -41,8 +41,8 @@ def _active_users():
 
 
 def _menu(field, rows):
-    """Label a choice field's menu from cached (pk, name) rows; what is posted is still checked
-    against the field's queryset (or choices) as usual."""
+    """Label a model choice field's menu from (pk, name) rows, without a query of its own; what
+    is posted is still looked up in the field's queryset as usual."""
     empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
     field.choices = empty + [(pk, name) for pk, name in rows]
 
@@ -64,13 +64,6 @@ class QuickSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
         )
-
-
-class AgentChoiceField(forms.ModelChoiceField):
-    widget = QuickSelect
-
-    def label_from_instance(self, obj):
-        return obj.get_full_name()
 
 
 def _button(label, value, css="btn-outline-secondary", **attrs):
@@ -131,12 +124,13 @@ class BulkActionForm(forms.Form):
         for ticket in data["tickets"]:
             if action in ("assign_me", "assign", "unassign"):
                 agent = {"assign_me": by, "assign": data["agent"], "unassign": None}[action]
-                if agent is not None and not ticket.can_be_assigned_to(agent):
-                    skipped += 1
-                    continue
                 if ticket.assignee_id == (agent.pk if agent else None):
                     continue
-                ticket.assign(agent, by=by)
+                try:
+                    ticket.assign(agent, by=by)
+                except ValidationError:  # the agent does not work in this ticket's department
+                    skipped += 1
+                    continue
             elif action in ("status", "close"):
                 status = Status.CLOSED if action == "close" else data["status"]
                 if ticket.status == status:
@@ -164,8 +158,8 @@ class StaffReplyForm(forms.Form):
     """The composer: a public reply, a reply that closes, or an internal note; or inserting a
     canned reply into the text (a round trip without JavaScript).
 
-    `seen` is the newest message the agent had on screen: if another arrived since, the form
-    refuses once, so the agent reads it before answering (see `arrived`).
+    `seen` is the newest message the agent had on screen: if another arrived since, the view
+    does not send but shows it first (see `collides`).
     """
 
     REPLY, REPLY_CLOSE, NOTE, INSERT = "reply", "reply_close", "note", "insert"
@@ -265,7 +259,9 @@ class TicketDetailsForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = AgentChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"))
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"), widget=QuickSelect
+    )
     action = forms.ChoiceField(choices=[("me", "me"), ("set", "set")])
 
     def __init__(self, ticket, user, *args, **kwargs):
