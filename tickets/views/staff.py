@@ -54,7 +54,7 @@ def queue(request):
     )
 
 
-def _menu(options, current=""):
+def _options(options, current=""):
     return [(str(value), label, str(value) == current) for value, label in options]
 
 
@@ -68,17 +68,17 @@ def _queue_menus(queue_filter):
     departments = choices.departments()
     agents = department_agents(None if user.is_superuser else user.department_ids)
     return {
-        "departments": _menu(
+        "departments": _options(
             [(pk, name) for pk, name, _active in departments if user.is_superuser or pk in user.department_ids],
             state["department"],
         ),
-        "priorities": _menu(Priority.choices, state["priority"]),
-        "assignees": _menu(ASSIGNEE_FILTERS, state["assignee"]),
-        "services": _menu([(pk, name) for pk, name, _active in choices.services()], state["service"]),
-        "sorts": _menu([(key, sort.label) for key, sort in SORTS.items()], state["sort"]),
-        "agents": _menu([(agent.pk, agent.get_full_name()) for agent in agents]),
-        "statuses": _menu(Status.choices),
-        "transfer": _menu([(pk, name) for pk, name, active in departments if active]),
+        "priorities": _options(Priority.choices, state["priority"]),
+        "assignees": _options(ASSIGNEE_FILTERS, state["assignee"]),
+        "services": _options([(pk, name) for pk, name, _active in choices.services()], state["service"]),
+        "sorts": _options([(key, sort.label) for key, sort in SORTS.items()], state["sort"]),
+        "agents": _options([(agent.pk, agent.get_full_name()) for agent in agents]),
+        "statuses": _options(Status.choices),
+        "transfer": _options([(pk, name) for pk, name, active in departments if active]),
     }
 
 
