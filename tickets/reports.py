@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Aggregate, Case, Count, DurationField, F, IntegerField, Q, Value, When
-from django.db.models.functions import Lower, Trim, TruncDay, TruncWeek
+from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,14 @@ from departments.models import Department, ResponseTarget, Service
 from tickets.models import WAITING_FOR_STAFF, Status, Ticket
 
 PERIODS = (7, 30, 90)
+# The period's figures read hundreds of thousands of rows at a million tickets: computed once per
+# department set, period and time zone, then served from the cache this long. The counts of what
+# is open, overdue and escalated are always live.
+PERIOD_CACHE_SECONDS = 300
+# Recurring subjects and words are looked for in the period's latest tickets only (by id, which
+# follows the order of creation: the primary key index finds them without sorting the period).
+SUBJECT_SAMPLE = 20_000
+REPORT_WORK_MEM = "64MB"
 DEFAULT_PERIOD = 30
 LIST_SIZE = 10
 TOP_SIZE = 8
@@ -181,6 +190,7 @@ class Report:
     recurring_subjects: list
     recurring_words: list
     agents: list
+    period_at: object  # when the period's figures were computed
 
     @property
     def created_change(self):
@@ -190,10 +200,9 @@ class Report:
         return round(100 * (self.created - self.created_before) / self.created_before)
 
 
-def build(user, days, now=None):
+def build(user, days, now=None, *, cached=True):
     """All the dashboard's figures for `user` over the last `days` days."""
     now = now or timezone.now()
-    since = now - timedelta(days=days)
     departments = list(scope(user))
     ids = [department.pk for department in departments]
     tickets = Ticket.objects.staff_visible_to(user).filter(department_id__in=ids)
@@ -202,18 +211,15 @@ def build(user, days, now=None):
     rows = {department.pk: DepartmentRow(department) for department in departments}
     totals = DepartmentRow(department=None)
     _open_matrix(tickets, overdue_now, rows, totals)
-    overall = _times(tickets, since, now, ids, rows)
-    created, created_before = _created_counts(tickets, since, days)
-    buckets = _buckets(since, now, days)
-    by_service = _volume(tickets, since, buckets, "service_id", days)
-    by_department = _volume(tickets, since, buckets, "department_id", days)
-    services = {service.pk: service.name for service in Service.objects.filter(pk__in=by_service["series"])}
+    period = _cached_period(tickets, ids, days, now) if cached else _period(tickets, ids, days, now)
+    for department_id, times in period["times_by_department"].items():
+        rows[department_id].times = times
     names = {department.pk: department.name for department in departments}
-    by_service["names"] = {pk: services.get(pk, _("No service")) for pk in by_service["series"]}
-    by_department["names"] = {pk: names[pk] for pk in by_department["series"]}
+    period["by_department"]["names"] = {pk: names[pk] for pk in period["by_department"]["series"]}
+    period["by_service"]["names"] = {pk: name or _("No service") for pk, name in period["by_service"]["names"].items()}
     return Report(
         days=days,
-        since=since,
+        since=now - timedelta(days=days),
         now=now,
         departments=departments,
         rows=list(rows.values()),
@@ -228,17 +234,57 @@ def build(user, days, now=None):
             .select_related("department", "assignee")
             .order_by("escalated_at")[:LIST_SIZE]
         ),
-        times=overall,
-        created=created,
-        created_before=created_before,
-        volume_by_service=by_service,
-        volume_by_department=by_department,
-        top_services=_ranking(by_service),
-        top_departments=_ranking(by_department),
-        recurring_subjects=_recurring_subjects(tickets, since),
-        recurring_words=_recurring_words(ids, since),
+        times=period["times"],
+        created=period["created"],
+        created_before=period["created_before"],
+        volume_by_service=period["by_service"],
+        volume_by_department=period["by_department"],
+        top_services=_ranking(period["by_service"]),
+        top_departments=_ranking(period["by_department"]),
+        recurring_subjects=period["subjects"],
+        recurring_words=period["words"],
         agents=_agents_load(tickets, ids, overdue_now),
+        period_at=period["at"],
     )
+
+
+def _cached_period(tickets, ids, days, now):
+    """The period's figures from the cache; the same departments give the same figures to everyone."""
+    key = f"dashboard:{','.join(map(str, sorted(ids)))}:{days}:{timezone.get_current_timezone_name()}"
+    period = cache.get(key)
+    if period is None:
+        period = _period(tickets, ids, days, now)
+        cache.set(key, period, PERIOD_CACHE_SECONDS)
+    return period
+
+
+def _period(tickets, ids, days, now):
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Percentiles sort the period's rows: in memory rather than in temporary files.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = %s", [REPORT_WORK_MEM])
+        return _period_figures(tickets, ids, days, now)
+
+
+def _period_figures(tickets, ids, days, now):
+    since = now - timedelta(days=days)
+    times_by_department, overall = _times(tickets, since, now, ids)
+    by_service, by_department, created_before = _new_tickets(tickets, since, now, days)
+    services = dict(Service.objects.filter(pk__in=by_service["series"]).values_list("pk", "name"))
+    by_service["names"] = {pk: services.get(pk) for pk in by_service["series"]}
+    sample = tickets.filter(created_at__gte=since).order_by("-pk").values("subject")[:SUBJECT_SAMPLE]
+    return {
+        "at": now,
+        "times_by_department": times_by_department,
+        "times": overall,
+        "created": sum(by_department["totals"].values()),
+        "created_before": created_before,
+        "by_service": by_service,
+        "by_department": by_department,
+        "subjects": _recurring_subjects(sample),
+        "words": _recurring_words(sample),
+    }
 
 
 def _open_matrix(tickets, overdue_now, rows, totals):
@@ -275,12 +321,13 @@ def _resolution_target(ids):
     return Case(*whens, default=None, output_field=IntegerField()) if whens else Value(None, IntegerField())
 
 
-def _times(tickets, since, now, ids, rows):
+def _times(tickets, since, now, ids):
     """First responses given and tickets solved in the period: counts, compliance and percentiles.
 
     A first response is in time when it came before the first-response due time (the deadline
     as the clock stood at that moment). A resolution is in time when the clock time the ticket
     spent waiting for staff stayed within the resolution target. Merged duplicates are not solved.
+    Returns the figures per department, and for all of them (the same when there is only one).
     """
     answered = Q(first_response_at__gte=since, first_response_at__lte=now)
     solved = Q(closed_at__gte=since, closed_at__lte=now, merged_into__isnull=True)
@@ -299,18 +346,13 @@ def _times(tickets, since, now, ids, rows):
         "resolution_p90": Percentile(resolution, 0.9, filter=solved, output_field=DurationField()),
     }
     period = tickets.filter(answered | solved).annotate(resolution_target=_resolution_target(ids))
+    by_department = {}
     for item in period.values("department_id").annotate(**aggregates).order_by():
         department_id = item.pop("department_id")
-        rows[department_id].times = Times(**item)
-    return Times(**period.aggregate(**aggregates))
-
-
-def _created_counts(tickets, since, days):
-    """New tickets in the period and in the period before it (for the trend), in one query."""
-    counts = tickets.filter(created_at__gte=since - timedelta(days=days)).aggregate(
-        now=Count("pk", filter=Q(created_at__gte=since)), before=Count("pk", filter=Q(created_at__lt=since))
-    )
-    return counts["now"], counts["before"]
+        by_department[department_id] = Times(**item)
+    if len(ids) == 1:
+        return by_department, by_department.get(ids[0], Times())
+    return by_department, Times(**period.aggregate(**aggregates))
 
 
 def _buckets(since, now, days):
@@ -325,28 +367,33 @@ def _buckets(since, now, days):
     return [first + timedelta(days=step * n) for n in range(count)]
 
 
-def _volume(tickets, since, buckets, series, days):
-    """New tickets per bucket and per value of `series` (service or department)."""
+def _new_tickets(tickets, since, now, days):
+    """New tickets per day or week, service and department (one query), and how many came in the
+    period before, for the trend (a count the created-at index answers alone).
+    Returns (by service, by department, count before)."""
     trunc = TruncWeek if days > DAILY_UP_TO else TruncDay
     counts = (
         tickets.filter(created_at__gte=since)
         .annotate(bucket=trunc("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("bucket", series)
+        .values("bucket", "service_id", "department_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    values, totals = {}, {}
+    buckets = _buckets(since, now, days)
+    by_service, by_department = _series(buckets, days), _series(buckets, days)
     for item in counts:
-        key = (timezone.localdate(item["bucket"]), item[series])
-        values[key] = values.get(key, 0) + item["n"]
-        totals[item[series]] = totals.get(item[series], 0) + item["n"]
-    return {
-        "buckets": buckets,
-        "series": sorted(totals, key=lambda pk: -totals[pk]),
-        "values": values,
-        "totals": totals,
-        "daily": days <= DAILY_UP_TO,
-    }
+        day = timezone.localdate(item["bucket"])
+        for series, key in ((by_service, item["service_id"]), (by_department, item["department_id"])):
+            series["values"][day, key] = series["values"].get((day, key), 0) + item["n"]
+            series["totals"][key] = series["totals"].get(key, 0) + item["n"]
+    for series in (by_service, by_department):
+        series["series"] = sorted(series["totals"], key=lambda key, totals=series["totals"]: -totals[key])
+    before = tickets.filter(created_at__gte=since - timedelta(days=days), created_at__lt=since).count()
+    return by_service, by_department, before
+
+
+def _series(buckets, days):
+    return {"buckets": buckets, "series": [], "values": {}, "totals": {}, "daily": days <= DAILY_UP_TO}
 
 
 def _ranking(volume):
@@ -357,16 +404,16 @@ def _ranking(volume):
     ]
 
 
-def _recurring_subjects(tickets, since):
-    """Subjects that came back (same words, any case or spacing) in the period, most frequent first."""
-    return list(
-        tickets.filter(created_at__gte=since)
-        .annotate(normalized=Lower(Trim("subject")))
-        .values("normalized")
-        .annotate(count=Count("pk"))
-        .filter(count__gte=2)
-        .order_by("-count", "normalized")[:TOP_SIZE]
-    )
+def _recurring_subjects(sample):
+    """Subjects that came back (same words, any case or spacing), most frequent first."""
+    subjects, params = sample.query.sql_with_params()
+    sql = f"""
+        SELECT lower(trim(t.subject)) AS normalized, COUNT(*) AS n FROM ({subjects}) AS t
+        GROUP BY lower(trim(t.subject)) HAVING COUNT(*) >= 2 ORDER BY n DESC, normalized LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, TOP_SIZE])
+        return [{"normalized": subject, "count": count} for subject, count in cursor.fetchall()]
 
 
 # One subject word per row, counted; PostgreSQL splits with a regular expression, SQLite (the
@@ -374,15 +421,13 @@ def _recurring_subjects(tickets, since):
 _WORDS_SQL = {
     "postgresql": """
         SELECT word, COUNT(*) AS n
-        FROM {table} AS t, regexp_split_to_table(lower(t.subject), '[^[:alnum:]]+') AS word
-        WHERE t.department_id = ANY(%s) AND t.created_at >= %s
-          AND length(word) >= %s AND NOT (word = ANY(%s))
+        FROM ({subjects}) AS t, regexp_split_to_table(lower(t.subject), '[^[:alnum:]]+') AS word
+        WHERE length(word) >= %s AND NOT (word = ANY(%s))
         GROUP BY word HAVING COUNT(*) >= 2 ORDER BY n DESC, word LIMIT %s
     """,
     "sqlite": """
         WITH RECURSIVE split(word, rest) AS (
-            SELECT '', {clean} || ' ' FROM {table}
-            WHERE department_id IN (SELECT value FROM json_each(%s)) AND created_at >= %s
+            SELECT '', {clean} || ' ' FROM ({subjects}) AS t
             UNION ALL
             SELECT substr(rest, 1, instr(rest, ' ') - 1), substr(rest, instr(rest, ' ') + 1)
             FROM split WHERE rest <> ''
@@ -401,18 +446,17 @@ def _sqlite_clean(column):
     return expression
 
 
-def _recurring_words(ids, since):
-    """The words that come back most in the period's subjects (stop words left out)."""
-    table = connection.ops.quote_name(Ticket._meta.db_table)
+def _recurring_words(sample):
+    """The words that come back most in the sample's subjects (stop words left out)."""
+    subjects, params = sample.query.sql_with_params()
     stopwords = sorted(STOPWORDS)
     if connection.vendor == "postgresql":
-        sql = _WORDS_SQL["postgresql"].format(table=table)
-        params = [ids, since, MIN_WORD_LENGTH, stopwords, TOP_SIZE * 2]
+        sql = _WORDS_SQL["postgresql"].format(subjects=subjects)
     else:
-        sql = _WORDS_SQL["sqlite"].format(table=table, clean=_sqlite_clean("subject"))
-        params = [json.dumps(ids), since, MIN_WORD_LENGTH, json.dumps(stopwords), TOP_SIZE * 2]
+        sql = _WORDS_SQL["sqlite"].format(subjects=subjects, clean=_sqlite_clean("t.subject"))
+        stopwords = json.dumps(stopwords)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, MIN_WORD_LENGTH, stopwords, TOP_SIZE * 2])
         return [{"word": word, "count": count} for word, count in cursor.fetchall()]
 
 

@@ -200,6 +200,11 @@ class Ticket(models.Model):
             models.Index(fields=["escalated_at"], name="ticket_escalated", condition=Q(escalated_at__isnull=False)),
             models.Index(fields=["-updated_at"], name="ticket_open_upd", condition=~Q(status="closed")),
             models.Index(fields=["merged_into"], name="ticket_merged", condition=Q(merged_into__isnull=False)),
+            # The dashboard's period figures: first responses given and tickets closed in a period.
+            models.Index(
+                fields=["first_response_at"], name="ticket_first_response", condition=Q(first_response_at__isnull=False)
+            ),
+            models.Index(fields=["closed_at"], name="ticket_closed", condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self):

@@ -196,7 +196,7 @@ def test_chart_coordinates_stay_numbers_in_portuguese(known, supervisor, login):
 def test_the_number_of_queries_does_not_grow_with_the_data(known, admin_user, make_ticket, customer):
     def count():
         with CaptureQueriesContext(connection) as queries:
-            reports.build(admin_user, 30)
+            reports.build(admin_user, 30, cached=False)
         return len(queries)
 
     small = count()
@@ -209,6 +209,18 @@ def test_the_number_of_queries_does_not_grow_with_the_data(known, admin_user, ma
             ticket.assign(user, by=user)
             ticket.reply(author=user, body="Olhando.")
     assert count() == small
+
+
+def test_the_period_figures_come_from_the_cache_and_the_open_counts_stay_live(known, supervisor, make_ticket):
+    first = reports.build(supervisor, 7)
+    make_ticket(subject="Novo problema")
+    with CaptureQueriesContext(connection) as queries:
+        second = reports.build(supervisor, 7)
+    assert second.totals.open == first.totals.open + 1
+    assert second.created == first.created  # the period's figures, until the cache expires
+    assert second.period_at == first.period_at
+    assert len(queries) < 8
+    assert reports.build(supervisor, 7, cached=False).created == first.created + 1
 
 
 # Charts
