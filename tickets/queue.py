@@ -303,9 +303,11 @@ class QueueFilter:
                 cursor_rank, updated_at, pk = cursor
                 if (rank > cursor_rank) if not reverse else (rank < cursor_rank):
                     continue  # this whole priority lies before the cursor
-                if rank == cursor_rank:
+                if rank == cursor_rank:  # the same keyset, with its index-friendly start (see _beyond)
                     qs = qs.filter(
-                        Q(**{f"updated_at__{smaller}": updated_at}) | Q(updated_at=updated_at, **{f"pk__{smaller}": pk})
+                        Q(**{f"updated_at__{smaller}e": updated_at}),
+                        Q(**{f"updated_at__{smaller}": updated_at})
+                        | Q(updated_at=updated_at, **{f"pk__{smaller}": pk}),
                     )
             parts.append(qs.order_by(*(("updated_at", "pk") if reverse else ("-updated_at", "-pk")))[:limit])
         if not parts:
@@ -352,10 +354,16 @@ class QueueFilter:
     def _beyond(self, values, reverse):
         """The rows strictly after the cursor position, in the forward or reversed order.
 
-        The usual keyset expansion: (k1 beyond v1) or (k1 = v1 and k2 beyond v2) or ...
+        The usual keyset expansion: (k1 beyond v1) or (k1 = v1 and k2 beyond v2) or ..., and
+        "k1 at or beyond v1" besides: redundant, but the database cannot start an index scan at
+        the cursor from the OR alone, and would walk every row before it (slow on deep pages).
         """
         condition = Q(pk__in=[])
         equal = Q()
+        first, descending = self.sort.keys[0]
+        start = Q()
+        if first != self.sort.nullable:
+            start = Q(**{f"{first}__{'lte' if descending != reverse else 'gte'}": values[0]})
         for (name, descending), value in zip(self.sort.keys, values, strict=True):
             if name == self.sort.nullable:
                 # Ascending with NULLs last: after a value come larger values, then the NULLs.
@@ -372,7 +380,7 @@ class QueueFilter:
                 same = Q(**{name: value})
             condition |= equal & later
             equal &= same
-        return condition
+        return start & condition
 
 
 @dataclass(frozen=True)
