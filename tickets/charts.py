@@ -8,11 +8,11 @@ palette that stays distinguishable for colour-blind readers.
 import math
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 40, 6, 12, 30
+LEFT, RIGHT, TOP, BOTTOM = 44, 6, 12, 30
 # Series beyond this many are summed into "Other" (the last colour of the palette).
 MAX_SERIES = 6
 
@@ -107,7 +107,9 @@ def stacked_bars(chart_id, title, buckets, series, names, values, daily):
             )
         if index % label_every == 0:
             chart.x_labels.append((round(x + bar_width / 2, 1), label))
-    chart.y_ticks = [(round(HEIGHT - BOTTOM - plot_height * step / 4, 1), top * step // 4) for step in range(5)]
+    chart.y_ticks = [
+        (round(HEIGHT - BOTTOM - plot_height * step / 4, 1), compact_number(top * step / 4)) for step in range(5)
+    ]
     totals = [sum(row[i] for _bucket, row in table) for i in range(len(columns))]
     chart.legend = [
         (index if index < MAX_SERIES else MAX_SERIES, name, total)
@@ -117,6 +119,14 @@ def stacked_bars(chart_id, title, buckets, series, names, values, daily):
     chart.rows = [(_bucket_label(bucket, daily), row, sum(row)) for bucket, row in table]
     chart.description = _describe(table, daily, sum(totals))
     return chart
+
+
+def compact_number(value):
+    """Axis numbers that fit the margin: 800, 2.5k, 10k (with the language's decimal mark)."""
+    if value < 1000:
+        return number_format(value, decimal_pos=0 if value == int(value) else 1)
+    thousands = value / 1000
+    return _("%(number)sk") % {"number": number_format(thousands, decimal_pos=0 if thousands == int(thousands) else 1)}
 
 
 def _bucket_label(bucket, daily):

@@ -416,12 +416,15 @@ def _recurring_subjects(sample):
         return [{"normalized": subject, "count": count} for subject, count in cursor.fetchall()]
 
 
-# One subject word per row, counted; PostgreSQL splits with a regular expression, SQLite (the
-# development database) with a recursive query on spaces after turning punctuation into spaces.
+# One subject word per row, counted (hyphenated words such as "e-mail" kept whole); PostgreSQL
+# splits with a regular expression, SQLite (the development database) with a recursive query on
+# spaces after turning punctuation into spaces.
 _WORDS_SQL = {
     "postgresql": """
         SELECT word, COUNT(*) AS n
-        FROM ({subjects}) AS t, regexp_split_to_table(lower(t.subject), '[^[:alnum:]]+') AS word
+        FROM ({subjects}) AS t,
+            LATERAL (SELECT trim(BOTH '-' FROM piece) AS word
+                     FROM regexp_split_to_table(lower(t.subject), '[^[:alnum:]-]+') AS piece) AS words
         WHERE length(word) >= %s AND NOT (word = ANY(%s))
         GROUP BY word HAVING COUNT(*) >= 2 ORDER BY n DESC, word LIMIT %s
     """,
@@ -441,7 +444,7 @@ _WORDS_SQL = {
 
 def _sqlite_clean(column):
     expression = f"lower({column})"
-    for mark in ".,;:!?()[]\"'/-":
+    for mark in ".,;:!?()[]\"'/":
         expression = f"replace({expression}, '{mark * (2 if mark == chr(39) else 1)}', ' ')"
     return expression
 

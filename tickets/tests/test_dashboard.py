@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from departments.models import Department, Membership, ResponseTarget, Service
 from tickets import reports
-from tickets.charts import nice_ceiling, stacked_bars
+from tickets.charts import compact_number, nice_ceiling, stacked_bars
 from tickets.models import Priority, Status
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -223,11 +223,21 @@ def test_the_period_figures_come_from_the_cache_and_the_open_counts_stay_live(kn
     assert reports.build(supervisor, 7, cached=False).created == first.created + 1
 
 
+def test_subject_words_keep_hyphens_and_leave_out_little_words(make_ticket, supervisor):
+    for subject in ("E-mail não envia", "Meu e-mail foi bloqueado", "Site e e-mail fora do ar", "Site lento"):
+        make_ticket(subject=subject)
+    words = reports.build(supervisor, 7).recurring_words
+    assert words[0] == {"word": "e-mail", "count": 3}
+    assert {"word": "site", "count": 2} in words
+    assert not {"e", "do", "meu", "mail"} & {item["word"] for item in words}
+
+
 # Charts
 
 
-def test_axis_maxima_are_round_numbers():
+def test_axis_maxima_are_round_numbers_and_their_labels_short():
     assert [nice_ceiling(n) for n in (0, 3, 4, 7, 37, 180, 999)] == [4, 4, 4, 8, 40, 200, 1000]
+    assert [compact_number(n) for n in (0, 2.5, 800, 2500, 10000)] == ["0", "2.5", "800", "2.5k", "10k"]
 
 
 def test_a_stacked_bar_chart_sums_extra_series_into_other():
