@@ -73,9 +73,14 @@ def main():
     records = json.loads(files["records.json"].read_text())
     failures = print_requests(files["locust"])
     lost = verify(run, records)
-    print_mail(started)
-    ok = failures == 0 and lost == 0
-    print("\nRESULT:", "no errors, nothing lost" if ok else f"{failures} failed requests, {lost} problems")
+    failed_mail = print_mail(started)
+    ok = failures == lost == failed_mail == 0
+    print(
+        "\nRESULT:",
+        "no errors, nothing lost"
+        if ok
+        else f"{failures} failed requests, {lost} lost or wrong messages, {failed_mail} failed notifications",
+    )
     sys.exit(0 if ok else 1)
 
 
@@ -201,8 +206,15 @@ def verify(run, records):
 
 
 def print_mail(since):
-    states = Notification.objects.filter(created_at__gte=_aware(since)).values_list("state").annotate(n=Count("pk"))
-    print("Notifications written during the run, by state: " + ", ".join(f"{s} {n}" for s, n in states))
+    """Notifications of the run by delivery state; returns how many failed (the rest is sent or still queued)."""
+    states = dict(
+        Notification.objects.filter(created_at__gte=_aware(since)).values_list("state").annotate(n=Count("pk"))
+    )
+    print(
+        "Notifications written during the run, by state: " + ", ".join(f"{s} {n}" for s, n in states.items()),
+        "(queued ones stay in the outbox for the worker and its sweep)" if states.get(DeliveryState.QUEUED) else "",
+    )
+    return states.get(DeliveryState.FAILED, 0)
 
 
 def _aware(timestamp):
