@@ -26,7 +26,7 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
-# Needs Debian's gettext. English msgstr copy the (English) source; pt-BR entries are translated by hand.
+# Needs Debian's gettext. The English catalogue repeats the (English) source; pt-BR is translated by hand.
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale pt_BR --locale en --ignore ".venv/*" --ignore "var/*" --ignore "bench/*" --no-obsolete
 	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
