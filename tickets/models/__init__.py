@@ -1,17 +1,11 @@
 from tickets.models.canned import CannedReply
+from tickets.models.choices import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Speaker, Status
+from tickets.models.event import TicketEvent
 from tickets.models.inbound import InboundEmail, InboundState
+from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
-from tickets.models.ticket import (
-    PRIORITY_RANK,
-    WAITING_FOR_STAFF,
-    EventKind,
-    Priority,
-    Speaker,
-    Status,
-    Ticket,
-    TicketEvent,
-)
+from tickets.models.ticket import Ticket
 
 __all__ = [
     "PRIORITY_RANK",
@@ -19,6 +13,7 @@ __all__ = [
     "Attachment",
     "CannedReply",
     "DeliveryState",
+    "EscalationRefused",
     "InboundEmail",
     "InboundState",
     "Notification",

@@ -3,8 +3,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models.event import TicketEvent
 from tickets.models.message import Message
-from tickets.models.ticket import Ticket, TicketEvent
+from tickets.models.ticket import Ticket
 
 
 class NotificationKind(models.TextChoices):

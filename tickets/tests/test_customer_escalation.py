@@ -10,8 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from departments.models import ResponseTarget
-from tickets.models import EventKind, Notification, NotificationKind, Priority, Status, Ticket
-from tickets.models.ticket import EscalationRefused
+from tickets.models import EscalationRefused, EventKind, Notification, NotificationKind, Priority, Status, Ticket
 
 MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/Sao_Paulo"))
 REASON = "Meu site continua fora do ar e ninguém respondeu."

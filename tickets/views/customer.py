@@ -16,8 +16,7 @@ from helpdesk.ratelimit import limit_posts
 from tickets import sla
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import EscalateForm, NewTicketForm, ReplyForm
-from tickets.models import EventKind, Status, Ticket
-from tickets.models.ticket import EscalationRefused
+from tickets.models import EscalationRefused, EventKind, Status, Ticket
 from tickets.thread import build_thread
 
 PAGE_SIZE = 20
