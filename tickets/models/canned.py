@@ -57,4 +57,3 @@ class CannedReply(models.Model):
             "agent_name": agent.get_full_name(),
         }
         return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), self.body)
-

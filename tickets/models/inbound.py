@@ -113,9 +113,7 @@ class InboundEmail(models.Model):
             if locked is None:
                 return None
             ticket = open_ticket_from_held(locked)
-            locked.finish(
-                InboundState.ACCEPTED, ticket=ticket, result_message=ticket.messages.first(), reviewed_by=by
-            )
+            locked.finish(InboundState.ACCEPTED, ticket=ticket, result_message=ticket.messages.first(), reviewed_by=by)
         self.refresh_from_db()
         return ticket
 
