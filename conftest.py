@@ -37,6 +37,15 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture
+def english(settings):
+    """Pages and mail in English: the project's default language is Portuguese and tests read English text.
+
+    Users without a language of their own read the default, so this also sets the language of their mail.
+    """
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
 def tasks_in_process():
     """Celery tasks run in the test's process, also when REDIS_URL is set (CI): mail reaches `mailoutbox`.
 

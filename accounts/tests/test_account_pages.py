@@ -8,10 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Contact
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 # Profile

@@ -12,10 +12,7 @@ from PIL import Image
 from tickets.models import Attachment, Message, Ticket
 from tickets.tests.files import jpeg_bytes, png_bytes
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _chunk(kind, data):

@@ -16,9 +16,7 @@ MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/Sao_Paulo"))
 REASON = "Meu site continua fora do ar e ninguém respondeu."
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

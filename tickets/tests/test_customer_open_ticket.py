@@ -9,10 +9,7 @@ from departments.models import Department
 from tickets.models import Attachment, EventKind, Message, Priority, Status, Ticket
 from tickets.tests.files import jpeg_bytes, png_bytes
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _file(data, name, content_type="image/png"):

@@ -7,10 +7,7 @@ from django.urls import reverse
 from tickets.models import Attachment, Status, Ticket
 from tickets.tests.files import png_bytes, png_upload
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _url(ticket, name="tickets:detail"):

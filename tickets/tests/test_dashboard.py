@@ -21,9 +21,7 @@ NOW = datetime(2026, 3, 4, 12, tzinfo=SAO_PAULO)
 URL = reverse("staff:dashboard")
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 # Who may see it

@@ -11,9 +11,7 @@ from tickets.tests.notifications import add_contact
 LIST = "/staff/inbound/"
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

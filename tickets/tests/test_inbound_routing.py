@@ -22,10 +22,7 @@ from tickets.models import (
 from tickets.tests.emls import eml, reply_to
 from tickets.tests.notifications import add_contact
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

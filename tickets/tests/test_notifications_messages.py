@@ -10,7 +10,7 @@ from tickets.models import Message, Notification, NotificationKind, Source, Tick
 from tickets.tests.files import png_upload
 from tickets.tests.notifications import add_contact, bodies, parsed, to
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process", "english")]
 
 
 @pytest.fixture(autouse=True)

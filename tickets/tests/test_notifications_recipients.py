@@ -11,7 +11,7 @@ from tickets import notify
 from tickets.models import DeliveryState, InboundEmail, Notification, NotificationKind, Ticket
 from tickets.tests.notifications import add_contact, bodies, recipients, to
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process", "english")]
 
 START = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)
 

@@ -12,9 +12,7 @@ from tickets.views.export import neutralise
 URL = reverse("staff:export_csv")
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _rows(response):

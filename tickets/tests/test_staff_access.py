@@ -5,10 +5,7 @@ from django.urls import reverse
 
 from tickets.models import Status, Ticket
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ from django.urls import reverse
 
 from tickets.models import EventKind, Status, Ticket
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from django.urls import reverse
 from tickets.models import Attachment, EventKind, Notification, NotificationKind, Status
 from tickets.tests.files import png_upload
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

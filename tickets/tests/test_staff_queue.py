@@ -16,9 +16,11 @@ from tickets.queue import QueueFilter
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.usefixtures("english")
+
+
 @pytest.fixture(autouse=True)
-def _english_and_frozen(settings, time_machine):
-    settings.LANGUAGE_CODE = "en"
+def _frozen(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 

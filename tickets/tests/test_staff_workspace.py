@@ -24,10 +24,7 @@ from tickets.models import (
 )
 from tickets.tests.files import png_bytes
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _newest(ticket):

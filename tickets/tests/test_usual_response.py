@@ -9,10 +9,7 @@ from departments.models import BusinessHours, ResponseTarget
 from tickets.models import Priority
 from tickets.sla import describe_duration
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _target(department, minutes, priority=Priority.MEDIUM):
