@@ -5,13 +5,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from helpdesk.links import site_url
+
 
 def send_contact_confirmation(contact):
     """Ask a new additional contact to confirm the address; nothing else goes to it before that."""
     context = {
         "contact": contact,
         "customer": contact.user,
-        "link": settings.SITE_URL.rstrip("/") + reverse("account_contact_confirm", args=[contact.make_token()]),
+        "link": site_url(reverse("account_contact_confirm", args=[contact.make_token()])),
         "HELPDESK_NAME": settings.HELPDESK_NAME,
     }
     subject = " ".join(render_to_string("emails/contact-confirm-subject.txt", context).split())

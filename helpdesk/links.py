@@ -11,3 +11,8 @@ def site_url(path):
 
 def site_domain():
     return urlsplit(settings.SITE_URL).netloc
+
+
+def site_hostname():
+    """SITE_URL's host without a port: the domain of the Message-IDs we write."""
+    return urlsplit(settings.SITE_URL).hostname

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -42,6 +41,7 @@ from helpdesk import ratelimit
 from tickets import notify
 from tickets.attachments import MAX_FILES, check_bytes
 from tickets.email import mime
+from tickets.email.outbound import is_our_message_id
 from tickets.email.text import strip_quoted
 from tickets.models import InboundEmail, InboundState, Message, Notification, Source, Ticket
 
@@ -205,11 +205,8 @@ def _addresses(mail, envelope_recipient):
 
 
 def _echo(mail, from_us):
-    """Our own mail coming back (a forward, a misconfigured alias): never processed again.
-
-    Every Message-ID we write is on SITE_URL's host (tickets.email.outbound.new_message_id).
-    """
-    if mail.message_id.endswith(f"@{urlsplit(settings.SITE_URL).hostname}>"):
+    """Our own mail coming back (a forward, a misconfigured alias): never processed again."""
+    if is_our_message_id(mail.message_id):
         return N_("our own Message-ID")
     if from_us:
         return N_("sent from our own address")

@@ -9,7 +9,6 @@ headers: the department as sender and Reply-To, our Message-ID, threading header
 import re
 import uuid
 from email.utils import formataddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,6 +16,7 @@ from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from helpdesk.links import site_hostname, site_url
 from tickets.models import Message, Notification, NotificationKind, Source
 
 # Kinds addressed to staff: their links go to the workspace and they see internal context.
@@ -36,7 +36,12 @@ def new_message_id(ticket=None):
     local = uuid.uuid4().hex
     if ticket is not None:
         local = f"{ticket.reference}.{local}"
-    return f"<{local}@{urlsplit(settings.SITE_URL).hostname}>"
+    return f"<{local}@{site_hostname()}>"
+
+
+def is_our_message_id(message_id):
+    """Whether `message_id` was written by `new_message_id` (of this site)."""
+    return message_id.endswith(f"@{site_hostname()}>")
 
 
 def one_line(text):
@@ -98,11 +103,11 @@ def _context(notification):
         "for_staff": for_staff,
         "recipient_name": notification.recipient_user.get_short_name() if notification.recipient_user else "",
         "HELPDESK_NAME": settings.HELPDESK_NAME,
-        "SITE_URL": settings.SITE_URL.rstrip("/"),
+        "SITE_URL": site_url(""),
     }
     if ticket is not None:
         path = ticket.get_staff_url() if for_staff else ticket.get_absolute_url()
-        context["link"] = settings.SITE_URL.rstrip("/") + path
+        context["link"] = site_url(path)
         context["merged_into"] = ticket.merged_into
     if notification.thread_message is not None:
         context["attachment_names"] = [a.original_name for a in notification.thread_message.attachments.all()]
