@@ -184,6 +184,14 @@ def browser():
 
 
 @pytest.fixture
+def demo(transactional_db, english):
+    """The demo data (load_demo) where the live server sees it: the browser tests' world."""
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
 def page(browser, live_server):
     """A fresh browser tab (own cookies) whose relative URLs go to the live server, in English.
 

@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tickets.models import Status, Ticket
+from tickets.tests.browser import log_in
 from tickets.tests.files import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -14,24 +14,10 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = "/tmp/issue3-{name}.png"
 
 
-def _log_in(page, email="cliente@example.com", password="demo12345"):
-    page.goto("/accounts/login/")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', password)
-    page.click('form[action="/accounts/login/"] button[type="submit"]')
-    expect(page).to_have_url(re.compile(r"/$"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings):
-    settings.LANGUAGE_CODE = "en"
-    call_command("load_demo", verbosity=0)
-
-
 def test_demo_customer_opens_finds_replies_to_and_closes_a_ticket(demo, page, tmp_path):
     screenshot = tmp_path / "erro-500.png"
     screenshot.write_bytes(png_bytes(size=(800, 500), color="#cc3333"))
-    _log_in(page)
+    log_in(page, "cliente@example.com")
 
     page.get_by_role("link", name="Open a new ticket").click()
     expect(page).to_have_url(re.compile(r"/tickets/new/$"))
@@ -81,7 +67,7 @@ def test_pages_fit_a_phone_screen_and_break_no_content_security_rule(demo, page)
     page.screenshot(path=SCREENSHOTS.format(name="anonymous-home"), full_page=True)
     page.goto("/accounts/login/")
     page.screenshot(path=SCREENSHOTS.format(name="login"), full_page=True)
-    _log_in(page)
+    log_in(page, "cliente@example.com")
     ticket = Ticket.objects.filter(messages__attachments__isnull=False).first()
     pages = {
         "home": "/",

@@ -1,30 +1,14 @@
 """Mail in a real browser: a reply piped in shows in the customer's thread; an agent reviews held mail."""
 
-import re
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tickets.email.inbound import ingest
 from tickets.models import InboundState, Notification, NotificationKind, Ticket
+from tickets.tests.browser import log_in
 from tickets.tests.emls import eml, reply_to
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', "demo12345")
-    page.click('form[action="/accounts/login/"] button[type="submit"]')
-    expect(page).to_have_url(re.compile(r"/(staff/)?$"))
-
-
-@pytest.fixture
-def demo(transactional_db, settings):
-    settings.LANGUAGE_CODE = "en"
-    call_command("load_demo", verbosity=0)
 
 
 def test_a_reply_by_email_shows_in_the_customers_thread_without_the_quote(demo, page):
@@ -34,7 +18,7 @@ def test_a_reply_by_email_shows_in_the_customers_thread_without_the_quote(demo, 
     ticket = notification.ticket
     ingest(reply_to(ticket, "gmail-reply-pt.eml", notification))
 
-    _log_in(page, "cliente@example.com")
+    log_in(page, "cliente@example.com")
     page.goto(f"/tickets/{ticket.reference}/")
     last = page.locator(".hd-message").last
     expect(last).to_contain_text("O site voltou, obrigada!")
@@ -48,7 +32,7 @@ def test_an_agent_accepts_held_mail_as_a_guest_ticket_at_phone_width(demo, page)
     violations = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
     page.set_viewport_size({"width": 390, "height": 844})
-    _log_in(page, "agente@example.com")
+    log_in(page, "agente@example.com")
 
     page.get_by_role("button", name="Toggle navigation").click()
     page.get_by_role("link", name="Held mail").click()

@@ -3,26 +3,12 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tickets.models import EventKind, Ticket
+from tickets.tests.browser import log_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(transactional_db, settings):
-    settings.LANGUAGE_CODE = "en"
-    call_command("load_demo", verbosity=0)
-
-
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', "demo12345")
-    page.click('form[action="/accounts/login/"] button[type="submit"]')
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def _csp_violations(page):
@@ -33,7 +19,7 @@ def _csp_violations(page):
 
 def test_the_supervisor_reads_the_dashboard_on_a_desktop_and_a_phone(demo, page):
     violations = _csp_violations(page)
-    _log_in(page, "supervisor@example.com")
+    log_in(page, "supervisor@example.com")
     page.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/staff/dashboard/$"))
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
@@ -55,7 +41,7 @@ def test_the_supervisor_reads_the_dashboard_on_a_desktop_and_a_phone(demo, page)
 def test_the_customer_escalates_an_answer_that_did_not_help(demo, page):
     violations = _csp_violations(page)
     ticket = Ticket.objects.get(subject="Erro ao enviar e-mails")
-    _log_in(page, "cliente@example.com")
+    log_in(page, "cliente@example.com")
     page.goto(ticket.get_absolute_url())
     page.get_by_text("Escalate to a supervisor").first.click()
     page.get_by_label("Why are you escalating?").fill("Testei de novo e os e-mails continuam voltando com erro 550.")

@@ -5,10 +5,10 @@ JavaScript. Screenshots of both pages at desktop and phone width go to /tmp."""
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tickets.models import CannedReply, Status, Ticket
+from tickets.tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,18 +16,9 @@ SCREENSHOTS = "/tmp/issue4-{name}.png"
 PHONE = {"width": 390, "height": 844}
 
 
-def _log_in(page, email, password="demo12345"):
-    page.goto("/accounts/login/")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', password)
-    page.click('form[action="/accounts/login/"] button[type="submit"]')
-    expect(page.get_by_role("button", name="Log out")).to_be_attached()
-
-
 @pytest.fixture
-def demo(transactional_db, settings):
-    settings.LANGUAGE_CODE = "en"
-    call_command("load_demo", verbosity=0)
+def demo(demo):
+    """The demo data with a canned reply of every department."""
     CannedReply.objects.create(
         title="Servidor reiniciado",
         body="Olá {customer_name}, reiniciamos o servidor do ticket {reference}. {agent_name}",
@@ -45,7 +36,7 @@ def test_agent_filters_opens_and_answers_and_the_customer_reads_the_answer(
     demo, page, browser, live_server, csp_violations
 ):
     ticket = Ticket.objects.get(subject="Site fora do ar")
-    _log_in(page, "agente@example.com")
+    log_in(page, "agente@example.com")
     expect(page).to_have_url(re.compile(r"/staff/$"))
     expect(page.get_by_role("heading", name="Staff queue")).to_be_visible()
 
@@ -83,7 +74,7 @@ def test_agent_filters_opens_and_answers_and_the_customer_reads_the_answer(
 
     customer = browser.new_context(base_url=live_server.url, locale="en-US")
     customer_page = customer.new_page()
-    _log_in(customer_page, "cliente@example.com")
+    log_in(customer_page, "cliente@example.com")
     customer_page.goto(ticket.get_absolute_url())
     expect(customer_page.get_by_text("reiniciamos o servidor do ticket")).to_be_visible()
     expect(customer_page.get_by_text("Pode verificar?")).to_be_visible()
@@ -93,7 +84,7 @@ def test_agent_filters_opens_and_answers_and_the_customer_reads_the_answer(
 def test_without_javascript_the_agent_inserts_a_canned_reply_and_closes_tickets_in_bulk(demo, browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
     page = context.new_page()
-    _log_in(page, "agente@example.com")
+    log_in(page, "agente@example.com")
     page.goto("/staff/")
     expect(page.locator("#select-all")).to_be_hidden()
 
