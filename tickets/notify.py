@@ -53,21 +53,15 @@ def ticket_closed(ticket, event, automatic=False):
 
 
 def ticket_escalated(ticket, event):
-    _notify(
-        NotificationKind.ESCALATED,
-        ticket,
-        _users(ticket.department.supervisors(), exclude=event.actor),
-        event=event,
-    )
+    _tell_supervisors(NotificationKind.ESCALATED, ticket, event)
 
 
 def ticket_overdue(ticket, event):
-    _notify(
-        NotificationKind.OVERDUE,
-        ticket,
-        _users(ticket.department.supervisors(), exclude=event.actor),
-        event=event,
-    )
+    _tell_supervisors(NotificationKind.OVERDUE, ticket, event)
+
+
+def _tell_supervisors(kind, ticket, event):
+    _notify(kind, ticket, _users(ticket.department.supervisors(), exclude=event.actor), event=event)
 
 
 def ticket_merged(ticket, into, event):
