@@ -89,6 +89,7 @@ def main():
                 if page.result.get("failed") or not page.load:
                     continue
                 page.result.update(load(wrk, args, page))
+                settle()
                 print(f"  {page.name}: {page.result['rps']:.0f} req/s", flush=True)
     report(pages, args)
 
@@ -225,6 +226,21 @@ def load(wrk, args, page):
     figures["errors"] += figures["timeouts"] + figures["redirects"]
     figures["load_average_before"] = load_average
     return figures
+
+
+def settle(limit=60):
+    """Wait until the requests still running from the last page are done: a slow page's
+    leftovers would otherwise be measured as part of the next one."""
+    deadline = time.monotonic() + limit
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.5)
 
 
 def report(pages, args):
