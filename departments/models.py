@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.choices import Priority
+from tickets.models.enums import Priority
 
 
 class DepartmentQuerySet(models.QuerySet):

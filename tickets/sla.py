@@ -219,7 +219,7 @@ def update_clock(ticket, now, *, new_target=False):
     (`new_target`, e.g. a transfer), the first response answered a first-response breach, or the
     due time moved into the future. Returns the names of the fields that changed.
     """
-    from tickets.models.choices import WAITING_FOR_STAFF
+    from tickets.models.enums import WAITING_FOR_STAFF
 
     before = [getattr(ticket, name) for name in CLOCK_FIELDS]
     policy = policy_for(ticket.department_id)
@@ -272,7 +272,7 @@ def describe_duration(minutes, business):
 
 def usual_response(department):
     """The department's usual first-response time (its medium-priority target) as a sentence, or ''."""
-    from tickets.models.choices import Priority
+    from tickets.models.enums import Priority
 
     policy = policy_for(department.pk)
     target = policy.targets.get(Priority.MEDIUM)

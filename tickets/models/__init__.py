@@ -1,5 +1,5 @@
 from tickets.models.canned import CannedReply
-from tickets.models.choices import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Speaker, Status
+from tickets.models.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Speaker, Status
 from tickets.models.event import TicketEvent
 from tickets.models.inbound import InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.choices import EventKind, Priority, Speaker, Status
+from tickets.models.enums import EventKind, Priority, Speaker, Status
 from tickets.models.event import TicketEvent
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.choices import WAITING_FOR_STAFF, Priority, Speaker, Status
+from tickets.models.enums import WAITING_FOR_STAFF, Priority, Speaker, Status
 from tickets.models.lifecycle import TicketLifecycle
 
 
