@@ -65,6 +65,7 @@ STATUS_BY_AGE = [
           Status.CLOSED: 96}),
     (math.inf, {Status.OPEN: 0.1, Status.CUSTOMER_REPLY: 0.1, Status.ON_HOLD: 0.3, Status.CLOSED: 99.5}),
 ]  # fmt: skip
+NOTE_SHARE = 0.08  # staff messages followed by an internal note
 WAITING = {Status.OPEN, Status.IN_PROGRESS, Status.CUSTOMER_REPLY}
 # Statuses whose last public message is staff's, and the share of tickets with an assignee.
 STAFF_SPOKE_LAST = {Status.ANSWERED, Status.ON_HOLD}
@@ -327,7 +328,7 @@ class Command(BaseCommand):
     def seed_tickets(self, n, messages_per_ticket):
         rng = self.rng
         self.texts = Texts(rng)
-        self.extra_messages = 1 / (messages_per_ticket - 1) if messages_per_ticket > 1 else None
+        self.extra_messages = _extra_messages_rate(messages_per_ticket)
         self.status_weights = [(limit, list(mix), list(_cumulative(mix.values()))) for limit, mix in STATUS_BY_AGE]
         # Creation times over two years, denser lately (the company grows), in id order as in production.
         span = 2 * YEAR
@@ -442,7 +443,7 @@ class Command(BaseCommand):
                 )
             )
             self.message_id += 1
-            if from_staff and (rng.random() < 0.08 or (thread_length and position % 20 == 1)):
+            if from_staff and (rng.random() < NOTE_SHARE or (thread_length and position % 20 == 1)):
                 messages.append(
                     (self.message_id, ticket_id, author, "", True, True, Source.WEB, self.texts.note(), stamp)
                 )
@@ -502,6 +503,18 @@ class Command(BaseCommand):
             int(first_response - created) if first_response else 0,
             clock_started and _stamp(clock_started),
         )
+
+
+def _extra_messages_rate(average):
+    """The rate of the exponential draw of replies after the first message that makes threads
+    `average` messages long, counting the second message an answered ticket always has and the
+    internal notes. None when every thread is a single message."""
+    if average <= 1:
+        return None
+    mean = average - 1
+    for _ in range(20):
+        mean = max(0.1, average - 1 - (1 - math.exp(-0.5 / mean)) - NOTE_SHARE * (1 + mean) / 2)
+    return 1 / mean
 
 
 def _cumulative(values):
