@@ -419,6 +419,8 @@ class Command(BaseCommand):
         times = [created, *sorted(created + (updated - created) * rng.random() for _ in range(count - 2))]
         if count > 1:
             times.append(updated)
+        else:
+            updated = created  # nothing happened after the first message
         first_response = None
         for position, (from_staff, at) in enumerate(zip(staff, times, strict=True)):
             if from_staff:
