@@ -183,7 +183,8 @@ def _recipients(message):
     for name in ("x-original-to", "delivered-to", "to", "cc"):
         for _display, address in getaddresses(_headers(message, name)):
             address = address.strip().lower()
-            if "@" in address and address not in found:
+            # Only well-formed addresses go on to the database (a NUL byte would make PostgreSQL refuse the query).
+            if _STRICT_ADDRESS.match(address) and address not in found:
                 found.append(address)
     return found
 

@@ -447,3 +447,13 @@ def test_the_time_processing_ended_is_recorded(support):
     with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):
         inbound = ingest(eml("unknown-sender-en.eml"))
         assert inbound.processed_at == timezone.now()
+
+
+def test_control_characters_in_a_recipient_address_never_reach_the_database(customer, support):
+    raw = (
+        b"From: cliente@example.com\r\nTo: fin\x00nceiro@example.com, suporte@example.com\r\n"
+        b"Subject: Teste\r\nMessage-ID: <nul-to@mail.example.com>\r\n\r\nOi\r\n"
+    )
+    inbound = ingest(raw, recipient="su\x00porte@example.com")
+    assert inbound.state == InboundState.ACCEPTED
+    assert inbound.department == support
