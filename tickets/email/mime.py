@@ -191,10 +191,11 @@ def _recipients(message):
 
 def _automatic(message):
     """Why this is a machine's message that must never be answered, or ""."""
-    auto_submitted = _header(message, "auto-submitted").split(";")[0].strip().lower()
+    # The values go into the stored reason: cleaned like any text we keep.
+    auto_submitted = one_line(_header(message, "auto-submitted")).split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
-    precedence = _header(message, "precedence").strip().lower()
+    precedence = one_line(_header(message, "precedence")).lower()
     if precedence in ("bulk", "junk", "list"):
         return f"Precedence: {precedence}"
     if _headers(message, "list-id"):

@@ -95,6 +95,9 @@ class InboundEmail(models.Model):
     def save(self, *args, **kwargs):
         # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
         self.message_id = self.message_id or None
+        # Whatever a hostile message put in a header, PostgreSQL refuses NUL in text: the last guard.
+        for name in ("sender", "recipient", "subject", "reason"):
+            setattr(self, name, getattr(self, name).replace("\x00", ""))
         super().save(*args, **kwargs)
 
     @property
