@@ -150,6 +150,9 @@ class Ticket(TicketLifecycle, models.Model):
             models.Index(fields=["due_at"], name="ticket_due", condition=Q(due_at__isnull=False)),
             models.Index(fields=["escalated_at"], name="ticket_escalated", condition=Q(escalated_at__isnull=False)),
             models.Index(fields=["-updated_at"], name="ticket_open_upd", condition=~Q(status="closed")),
+            # The queue's keyset pages over all statuses (sort key, then id): deep pages start at the cursor.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_upd_id"),
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_id"),
             models.Index(fields=["merged_into"], name="ticket_merged", condition=Q(merged_into__isnull=False)),
             # The dashboard's period figures: first responses given and tickets closed in a period.
             models.Index(
