@@ -53,12 +53,11 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
 from allauth.account.models import EmailAddress  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import Contact, User  # noqa: E402
+from bench.database import ensure_database  # noqa: E402
 from departments.models import Department, Membership  # noqa: E402
 from tickets.email.inbound import ingest  # noqa: E402
 from tickets.models import InboundEmail, Notification, NotificationKind, Ticket  # noqa: E402
@@ -74,21 +73,6 @@ MIX = [
     ("unknown sender", 10, ["unknown-sender-en.eml"]),
     ("abuse report", 5, ["abuse-report-en.eml"]),
 ]  # fmt: skip
-
-
-def ensure_database():
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"] or "127.0.0.1",
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings_dict["NAME"]]).fetchone():
-            admin.execute(f'CREATE DATABASE "{settings_dict["NAME"]}"')
-    call_command("migrate", verbosity=0)
 
 
 def setup():

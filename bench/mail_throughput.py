@@ -43,31 +43,15 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.database import ensure_database  # noqa: E402
 from departments.models import Department, Membership  # noqa: E402
 from tickets.models import Notification, Ticket  # noqa: E402
 
 # Replies per ticket in the throughput run: threads of a realistic length (each mail cites the earlier ones).
 REPLIES_PER_TICKET = 5
-
-
-def ensure_database():
-    settings_dict = connection.settings_dict
-    with psycopg.connect(
-        host=settings_dict["HOST"] or "127.0.0.1",
-        port=settings_dict["PORT"] or 5432,
-        user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings_dict["NAME"]]).fetchone():
-            admin.execute(f'CREATE DATABASE "{settings_dict["NAME"]}"')
-    call_command("migrate", verbosity=0)
 
 
 def fresh_tickets(count):
