@@ -20,10 +20,14 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters (ours and allauth's) live in the cache: no test inherits another's."""
+    """Rate-limit counters (ours and allauth's) and the staff menus live in the cache: no test
+    inherits another's."""
     from django.core.cache import cache
 
+    from tickets import choices
+
     cache.clear()
+    choices.forget()
 
 
 @pytest.fixture(autouse=True)

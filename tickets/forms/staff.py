@@ -17,23 +17,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from departments.models import Department, Membership, Service
+from departments.models import Department, Service
 from tickets import choices
 from tickets.attachments import AttachmentsField
 from tickets.models import CannedReply, Priority, Status, Ticket
 
 MAX_BULK = 200
-
-
-def department_agents(department_ids=None):
-    """Active members of the given departments (of any department when None), for the assignment
-    menus. Superusers may be assigned too but are not listed: they have "Assign to me". Whoever
-    is posted is checked with Ticket.can_be_assigned_to, the one rule."""
-    memberships = (
-        Membership.objects.all() if department_ids is None else Membership.objects.filter(department__in=department_ids)
-    )
-    users = get_user_model().objects.filter(pk__in=memberships.values("user_id"), is_active=True)
-    return users.only("name", "email").order_by("name", "email")
 
 
 def _active_users():
@@ -269,7 +258,7 @@ class AssignForm(forms.Form):
         self.ticket, self.user = ticket, user
         field = self.fields["assignee"]
         field.queryset = _active_users()
-        agents = [(agent.pk, agent.get_full_name()) for agent in department_agents([ticket.department_id])]
+        agents = choices.agents([ticket.department_id])
         if ticket.assignee_id and ticket.assignee_id not in {pk for pk, _name in agents}:
             agents.append((ticket.assignee_id, ticket.assignee.get_full_name()))  # a superuser, say
         _menu(field, agents)

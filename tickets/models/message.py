@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,15 @@ class MessageQuerySet(models.QuerySet):
 
     def public(self):
         return self.filter(internal=False)
+
+    def for_thread(self, *, deliveries=False):
+        """With what the thread shows of each message: its author, its `files` and, for staff, its
+        `deliveries` (the notifications sent of it). Lists, not related managers: a prefetch into a
+        manager makes a queryset per message, which on a long thread cost more than the queries."""
+        lookups = [Prefetch("attachments", to_attr="files")]
+        if deliveries:
+            lookups.append(Prefetch("notifications", to_attr="deliveries"))
+        return self.select_related("author").prefetch_related(*lookups)
 
     def create_with_uploads(self, *, uploads=(), **fields):
         message = self.create(**fields)

@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from departments.models import Membership, Service
 from tickets import queue
@@ -360,6 +361,27 @@ def test_the_page_shows_the_columns_of_a_ticket(login, agent, supervisor, made, 
     assert "<strong>Customer</strong>" in page  # who spoke last
 
 
+def test_the_rows_escape_what_people_typed(login, agent, supervisor, customer, made, support, hosting):
+    """The rows are written in Python (tickets/views/staff.py): nothing anybody typed becomes markup."""
+    evil = '<img src=x onerror="alert(1)">&'
+    customer.name, supervisor.name = f"Carla {evil}", f"Sofia {evil}"
+    customer.save()
+    supervisor.save()
+    support.name, hosting.name = f"Suporte {evil}", f"Hospedagem {evil}"
+    support.save()
+    hosting.save()
+    made(subject=f"Loja {evil}", customer=customer, service=hosting, assignee=supervisor)
+    guest = made(subject="Guest")
+    Ticket.objects.filter(pk=guest.pk).update(customer=None, guest_email=f"x{evil}@example.com")
+    page = login(agent).get(reverse("staff:queue")).content.decode()
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert "<img" not in rows
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"
+    for text in (f"Loja {escaped}", f"Carla {escaped}", f"Sofia {escaped}", f"Suporte {escaped}", f"x{escaped}"):
+        assert text in rows, text
+    assert f"Hospedagem {escaped}" in rows
+
+
 def test_the_filter_bar_shows_the_current_state(login, agent, support):
     page = login(agent).get(reverse("staff:queue"), {"q": "ssl", "priority": "high", "overdue": "1"}).content.decode()
     assert 'name="q" id="filter_q" value="ssl"' in page
@@ -405,3 +427,22 @@ def test_relative_times_are_short(settings):
     assert relative(NOW - timedelta(days=11, hours=3)) == "1\xa0week ago"
     assert relative(NOW + timedelta(hours=2, minutes=59)) == "in 2\xa0hours"
     assert relative(None) == ""
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br"])
+def test_relative_times_say_what_timesince_says(language):
+    """The queue's shortcut for spans under four weeks gives timesince's words, both ways."""
+    from django.utils import translation
+    from django.utils.timesince import timesince, timeuntil
+
+    from tickets.templatetags.staff import relative
+
+    now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+    spans = [timedelta(minutes=minutes) for minutes in range(1, 200, 7)]
+    spans += [timedelta(hours=hours, minutes=59, seconds=59) for hours in range(0, 24 * 70, 13)]
+    spans += [timedelta(hours=1), timedelta(days=1), timedelta(weeks=1), timedelta(weeks=4), timedelta(days=400)]
+    with translation.override(language):
+        for span in spans:
+            since, until = timesince(now - span, now, depth=1), timeuntil(now + span, now, depth=1)
+            assert relative(now - span, now) == gettext("%(delta)s ago") % {"delta": since}
+            assert relative(now + span, now) == gettext("in %(delta)s") % {"delta": until}

@@ -392,6 +392,38 @@ def test_a_department_added_in_the_admin_shows_in_the_menus_at_once(login, agent
     assert "Abusos" not in _page(client, ticket).split('id="transfer_department"')[1].split("</select>")[0]
 
 
+def test_the_agents_menu_follows_memberships_and_renames_at_once(login, agent, other_agent, ticket, support):
+    client = login(agent)
+
+    def menu():
+        return _page(client, ticket).split('id="assign_assignee"')[1].split("</select>")[0]
+
+    assert "Fábio Financeiro" not in menu()
+    membership = Membership.objects.create(department=support, user=other_agent)
+    assert f'<option value="{other_agent.pk}">Fábio Financeiro</option>' in menu()
+    other_agent.name = "Fábio Suporte"
+    other_agent.save()
+    assert "Fábio Suporte" in menu()
+    other_agent.is_active = False
+    other_agent.save()
+    assert "Fábio Suporte" not in menu()
+    other_agent.is_active = True
+    other_agent.save()
+    membership.delete()
+    assert "Fábio Suporte" not in menu()
+
+
+def test_a_login_keeps_the_cached_menus(agent, django_assert_num_queries):
+    from django.contrib.auth.signals import user_logged_in
+
+    from tickets import choices
+
+    choices.agents()
+    user_logged_in.send(sender=type(agent), request=None, user=agent)  # stamps last_login
+    with django_assert_num_queries(0):
+        assert (agent.pk, "André Agente") in choices.agents()
+
+
 def test_a_long_thread_opens_on_its_latest_messages_and_shows_all_on_request(
     login, agent, customer, ticket, monkeypatch
 ):

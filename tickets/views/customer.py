@@ -135,9 +135,7 @@ def ticket_detail(request, reference):
 
 def _detail_page(request, ticket, *, form=None, escalate_form=None):
     # The customer panel never shows internal notes, even to a customer who is also staff.
-    thread_messages = (
-        ticket.messages.visible_to(request.user).public().select_related("author").prefetch_related("attachments")
-    )
+    thread_messages = ticket.messages.visible_to(request.user).public().for_thread()
     # "Opened" is the first message itself and the facts above the thread.
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     if escalate_form is None and ticket.escalation_refusal() is None:

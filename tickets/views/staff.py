@@ -5,11 +5,17 @@ or `QueueFilter` (both built on `Ticket.objects.staff_visible_to`): a ticket of 
 department is a 404. Actions are POSTs that call one model method and redirect.
 """
 
+import html
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,10 +28,10 @@ from tickets.forms.staff import (
     StaffReplyForm,
     TicketDetailsForm,
     TransferForm,
-    department_agents,
 )
-from tickets.models import EventKind, Priority, Status, Ticket
+from tickets.models import EventKind, Priority, Speaker, Status, Ticket
 from tickets.queue import ASSIGNEE_FILTERS, SORTS, QueueFilter
+from tickets.templatetags.staff import relative
 from tickets.thread import build_thread
 
 OTHER_TICKETS = 10
@@ -47,11 +53,85 @@ def queue(request):
             "queue": queue_filter,
             "query": queue_filter.querystring(),
             "page": page,
-            "tickets": page.rows,
+            "rows": _queue_rows(page.rows, queue_filter.now),
             "status_tabs": queue_filter.status_tabs(),
             "menus": _queue_menus(queue_filter),
         },
     )
+
+
+# One row of the queue. The page staff load most is written here, the way the admin's change
+# list writes its cells: through the template engine its 25 rows cost more than the rest of the
+# page together. _queue_rows escapes every value it puts in.
+ROW_HTML = (
+    '<tr{awaiting}><td class="hd-check"><input type="checkbox" class="form-check-input" name="tickets"'
+    ' value="{reference}" aria-label="{select_label}"></td>'
+    '<td class="hd-subject"><a href="{url}"><span class="hd-ref">#{reference}</span>'
+    ' <span class="hd-title">{subject}</span></a></td>'
+    '<td class="hd-lg hd-customer">{customer}</td><td>{department}</td><td class="hd-xl">{service}</td>'
+    '<td><span class="badge badge-priority-{priority}">{priority_label}</span></td>'
+    '<td><span class="badge badge-status-{status}">{status_label}</span></td>'
+    '<td class="hd-lg hd-wide">{assignee}</td>'
+    '<td class="text-nowrap"><time datetime="{updated_iso}" title="{updated_exact}">{updated}</time></td>'
+    '<td class="hd-lg hd-wide">{spoke_last}</td><td>{due}{overdue}{escalated}</td></tr>'
+)
+
+
+def _queue_rows(tickets, now):
+    """The page's tickets as table rows (SafeStrings), with every label escaped once a page."""
+    # django.utils.html.escape is html.escape behind checks for lazy strings; these are plain.
+    esc = html.escape
+    departments = {pk: esc(name) for pk, name, _active in choices.departments()}
+    services = {pk: esc(name) for pk, name, _active in choices.services()}
+    priorities = {value: esc(str(label)) for value, label in Priority.choices}
+    statuses = {value: esc(str(label)) for value, label in Status.choices}
+    nobody = format_html('<span class="text-body-secondary">{}</span>', _("Nobody"))
+    customer_spoke = format_html("<strong>{}</strong>", _("Customer"))
+    staff_spoke = esc(_("Staff"))
+    no_due = '<span class="text-body-secondary hd-nothing">—</span>'
+    overdue = format_html(' <span class="badge hd-badge-overdue">{}</span>', _("Overdue"))
+    escalated = format_html(' <span class="badge hd-badge-escalated">{}</span>', _("Escalated"))
+    select = _("Select #%(reference)s")
+    # reverse() once: every ticket's address differs only by its reference.
+    url_prefix = esc(reverse("staff:ticket", args=["000000"]).removesuffix("000000/"))
+    rows = []
+    for ticket in tickets:
+        open_ = ticket.status != Status.CLOSED
+        customer_spoke_last = ticket.last_speaker == Speaker.CUSTOMER
+        updated = timezone.localtime(ticket.updated_at)
+        if ticket.customer_id:
+            customer = f'<span title="{esc(ticket.customer.email)}">{esc(ticket.customer.get_full_name())}</span>'
+        else:
+            customer = esc(ticket.guest_email)
+        if ticket.due_at and open_:
+            due_at = timezone.localtime(ticket.due_at)
+            due = f'<time datetime="{due_at.isoformat()}">{esc(relative(due_at, now))}</time>'
+        else:
+            due = no_due
+        row = ROW_HTML.format(
+            awaiting=' class="hd-awaiting"' if customer_spoke_last and open_ else "",
+            reference=ticket.reference,
+            select_label=esc(select % {"reference": ticket.reference}),
+            url=f"{url_prefix}{ticket.reference}/",
+            subject=esc(ticket.subject),
+            customer=customer,
+            department=departments.get(ticket.department_id, ""),
+            service=services.get(ticket.service_id, "—"),
+            priority=esc(ticket.priority),
+            priority_label=priorities.get(ticket.priority, ""),
+            status=esc(ticket.status),
+            status_label=statuses.get(ticket.status, ""),
+            assignee=esc(ticket.assignee.get_full_name()) if ticket.assignee_id else nobody,
+            updated_iso=updated.isoformat(),
+            updated_exact=esc(date_format(updated, "DATETIME_FORMAT")),
+            updated=esc(relative(updated, now)),
+            spoke_last=customer_spoke if customer_spoke_last else staff_spoke,
+            due=due,
+            overdue=overdue if ticket.is_overdue(now) else "",
+            escalated=escalated if ticket.escalated_at and open_ else "",
+        )
+        rows.append(mark_safe(row))  # noqa: S308 - every value above is escaped or our own markup
+    return rows
 
 
 def _options(options, current=""):
@@ -66,7 +146,7 @@ def _queue_menus(queue_filter):
     """
     user, state = queue_filter.user, queue_filter.state
     departments = choices.departments()
-    agents = department_agents(None if user.is_superuser else user.department_ids)
+    agents = choices.agents(None if user.is_superuser else user.department_ids)
     return {
         "departments": _options(
             [(pk, name) for pk, name, _active in departments if user.is_superuser or pk in user.department_ids],
@@ -76,7 +156,7 @@ def _queue_menus(queue_filter):
         "assignees": _options(ASSIGNEE_FILTERS, state["assignee"]),
         "services": _options([(pk, name) for pk, name, _active in choices.services()], state["service"]),
         "sorts": _options([(key, sort.label) for key, sort in SORTS.items()], state["sort"]),
-        "agents": _options([(agent.pk, agent.get_full_name()) for agent in agents]),
+        "agents": _options(agents),
         "statuses": _options(Status.choices),
         "transfer": _options([(pk, name) for pk, name, active in departments if active]),
     }
@@ -219,9 +299,7 @@ def merge(request, reference):
 def _workspace(request, ticket, **forms):
     """Render the workspace; `forms` replaces the blank form of the action that failed."""
     user = request.user
-    messages_qs = (
-        ticket.messages.visible_to(user).select_related("author").prefetch_related("attachments", "notifications")
-    )
+    messages_qs = ticket.messages.visible_to(user).for_thread(deliveries=True)
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     whole = request.GET.get("thread") == "all"
     if whole:
