@@ -4,9 +4,8 @@ Each form declares exactly what an agent may send and validates it against what 
 may touch; the views call one model method with the cleaned values.
 """
 
-from crispy_forms.bootstrap import StrictButton
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -55,8 +54,37 @@ class QuickSelect(forms.Select):
         )
 
 
-def _button(label, value, css="btn-outline-secondary", **attrs):
-    return StrictButton(label, type="submit", name="action", value=value, css_class=f"btn-sm {css}", **attrs)
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str  # posted as `action`
+    css: str = "btn-outline-secondary"
+
+
+class WorkspaceForm(forms.Form):
+    """A form of the ticket workspace, drawn by templates/staff/_side_form.html (or _composer.html)
+    with Bootstrap's classes, then its `buttons`."""
+
+    buttons = ()
+    # Bootstrap's small controls, for the side column.
+    control_size = "-sm"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if widget.is_hidden:
+                continue
+            kind = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            own = widget.attrs.get("class", "")
+            size = f" {kind}{self.control_size}" if self.control_size else ""
+            widget.attrs["class"] = f"{kind}{size} {own}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
 
 # The queue
@@ -143,7 +171,7 @@ class BulkActionForm(forms.Form):
 # The workspace
 
 
-class StaffReplyForm(forms.Form):
+class StaffReplyForm(WorkspaceForm):
     """The composer: a public reply, a reply that closes, or an internal note; or inserting a
     canned reply into the text (a round trip without JavaScript).
 
@@ -153,13 +181,21 @@ class StaffReplyForm(forms.Form):
 
     REPLY, REPLY_CLOSE, NOTE, INSERT = "reply", "reply_close", "note", "insert"
     SENDING = (REPLY, REPLY_CLOSE, NOTE)
+    control_size = ""  # the main column: full-size controls
 
     body = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}), max_length=20000, required=False
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 7, "class": "hd-composer"}),
+        max_length=20000,
+        required=False,
     )
     attachments = AttachmentsField()
     canned = forms.TypedChoiceField(
-        label=_("Canned reply"), coerce=int, required=False, empty_value=None, widget=QuickSelect
+        label=_("Canned reply"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=QuickSelect(attrs={"class": "form-select-sm"}),
     )
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     action = forms.ChoiceField(choices=[(value, value) for value in (REPLY, REPLY_CLOSE, NOTE, INSERT)])
@@ -175,25 +211,12 @@ class StaffReplyForm(forms.Form):
         self.fields["canned"].choices = [("", _("Choose a canned reply…"))] + [
             (reply.pk, reply.title) for reply in canned_replies
         ]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the page's <form> carries the token
-        self.helper.layout = Layout(
-            "seen",
-            Div(
-                Div(Field("canned", css_class="form-select-sm"), css_class="flex-grow-1"),
-                Div(_button(_("Insert"), self.INSERT, formnovalidate=True), css_class="mb-3"),
-                css_class="d-flex gap-2 align-items-end hd-canned",
-            ),
-            Field("body", css_class="hd-composer"),
-            "attachments",
-            Div(
-                _button(_("Send reply"), self.REPLY, "btn-primary"),
-                _button(_("Send and close"), self.REPLY_CLOSE, "btn-outline-primary"),
-                _button(_("Add internal note"), self.NOTE, "btn-warning"),
-                css_class="d-flex flex-wrap gap-2",
-            ),
-        )
+        self.insert_label = _("Insert")
+        self.buttons = [
+            Button(_("Send reply"), self.REPLY, "btn-primary"),
+            Button(_("Send and close"), self.REPLY_CLOSE, "btn-outline-primary"),
+            Button(_("Add internal note"), self.NOTE, "btn-warning"),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -228,7 +251,7 @@ class StaffReplyForm(forms.Form):
         return f"{body}\n\n{addition}" if body else addition
 
 
-class TicketDetailsForm(forms.Form):
+class TicketDetailsForm(WorkspaceForm):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, widget=QuickSelect)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=QuickSelect)
     service = forms.ModelChoiceField(
@@ -244,10 +267,10 @@ class TicketDetailsForm(forms.Form):
             self.fields["service"],
             [(pk, name) for pk, name, active in choices.services() if active or pk == ticket.service_id],
         )
-        self.helper = _compact_helper(self, _button(_("Save"), "save", "btn-outline-primary"))
+        self.buttons = [Button(_("Save"), "save", "btn-outline-primary")]
 
 
-class AssignForm(forms.Form):
+class AssignForm(WorkspaceForm):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"), widget=QuickSelect
     )
@@ -262,11 +285,9 @@ class AssignForm(forms.Form):
         if ticket.assignee_id and ticket.assignee_id not in {pk for pk, _name in agents}:
             agents.append((ticket.assignee_id, ticket.assignee.get_full_name()))  # a superuser, say
         _menu(field, agents)
-        self.helper = _compact_helper(
-            self,
-            _button(_("Assign"), "set", "btn-outline-primary"),
-            _button(_("Assign to me"), "me") if ticket.assignee_id != user.pk else None,
-        )
+        self.buttons = [Button(_("Assign"), "set", "btn-outline-primary")]
+        if ticket.assignee_id != user.pk:
+            self.buttons.append(Button(_("Assign to me"), "me"))
 
     def clean(self):
         data = super().clean()
@@ -285,7 +306,7 @@ class AssignForm(forms.Form):
         return data
 
 
-class TransferForm(forms.Form):
+class TransferForm(WorkspaceForm):
     department = forms.ModelChoiceField(
         label=_("Transfer to"), queryset=None, empty_label=_("Department…"), widget=QuickSelect
     )
@@ -297,10 +318,10 @@ class TransferForm(forms.Form):
             self.fields["department"],
             [(pk, name) for pk, name, active in choices.departments() if active and pk != ticket.department_id],
         )
-        self.helper = _compact_helper(self, _button(_("Transfer"), "transfer", "btn-outline-primary"))
+        self.buttons = [Button(_("Transfer"), "transfer", "btn-outline-primary")]
 
 
-class MergeForm(forms.Form):
+class MergeForm(WorkspaceForm):
     target = forms.CharField(
         label=_("Merge into ticket"),
         max_length=20,
@@ -311,7 +332,7 @@ class MergeForm(forms.Form):
     def __init__(self, ticket, user, *args, **kwargs):
         super().__init__(*args, auto_id="merge_%s", **kwargs)
         self.ticket, self.user = ticket, user
-        self.helper = _compact_helper(self, _button(_("Merge"), "merge", "btn-outline-danger"))
+        self.buttons = [Button(_("Merge"), "merge", "btn-outline-danger")]
 
     def clean_target(self):
         value = self.cleaned_data["target"].strip().removeprefix("#").strip()
@@ -325,17 +346,3 @@ class MergeForm(forms.Form):
                 params={"reference": value},
             )
         return target
-
-
-def _compact_helper(form, *buttons):
-    """A small stacked layout for the workspace's side forms: every field but `action`, then the buttons."""
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True  # the page's <form> carries the token
-    fields = [
-        Field(name, css_class="form-select-sm" if isinstance(field.widget, forms.Select) else "form-control-sm")
-        for name, field in form.fields.items()
-        if name != "action"
-    ]
-    helper.layout = Layout(*fields, Div(*[b for b in buttons if b is not None], css_class="d-flex flex-wrap gap-2"))
-    return helper
