@@ -1,4 +1,4 @@
-"""The departments, services and agents every staff page lists in its menus, cached.
+"""The departments, services, agents and canned replies every staff page lists in its menus, cached.
 
 They change in the admin now and then but are read by every queue and workspace page; from the
 cache they cost no query. Any save or delete of one of them (or of a membership) drops the
@@ -13,9 +13,10 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from departments.models import Department, Membership, Service
+from tickets.models import CannedReply
 
 # Named after what it holds: a deployment that changes the lists starts from an empty key.
-CACHE_KEY = "tickets:staff-choices:departments-services-agents"
+CACHE_KEY = "tickets:staff-choices:departments-services-agents-canned"
 # A backstop for changes made without signals (raw SQL, another database restored).
 CACHE_SECONDS = 3600
 # Each process also keeps the lists this long, so a page asks the cache once at most; another
@@ -43,6 +44,12 @@ def agents(department_ids=None):
     return [(pk, name) for pk, name, member_of in _lists()["agents"] if wanted is None or wanted & member_of]
 
 
+def canned_replies(department_id):
+    """The active canned replies for a department's tickets: its own and the global ones, as
+    CannedReply instances in the admin's order."""
+    return [reply for reply in _lists()["canned"] if reply.department_id in (None, department_id)]
+
+
 def _lists():
     now = time.monotonic()
     if _local["lists"] is not None and now < _local["until"]:
@@ -63,6 +70,7 @@ def _load():
     return {
         "departments": list(Department.objects.values_list("pk", "name", "active")),
         "services": list(Service.objects.values_list("pk", "name", "active")),
+        "canned": list(CannedReply.objects.filter(active=True)),
         "agents": [
             (user.pk, user.get_full_name(), frozenset(member_of[user.pk])) for user in users.order_by("name", "email")
         ],
@@ -78,6 +86,6 @@ def forget(**kwargs):
 
 
 def connect_signals():
-    for model in (Department, Service, Membership, get_user_model()):
+    for model in (Department, Service, Membership, CannedReply, get_user_model()):
         for signal in (post_save, post_delete):
             signal.connect(forget, sender=model, dispatch_uid=f"tickets.choices.{model.__name__}.{signal}")

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from departments.models import Department, Service
 from tickets import choices
 from tickets.attachments import AttachmentsField
-from tickets.models import CannedReply, Priority, Status, Ticket
+from tickets.models import Priority, Status, Ticket
 
 MAX_BULK = 200
 
@@ -206,7 +206,7 @@ class StaffReplyForm(WorkspaceForm):
         self.arrived = []
         # A list, so the page can also hand the texts to the script without a second query.
         if canned_replies is None:
-            canned_replies = list(CannedReply.objects.for_department(ticket.department))
+            canned_replies = choices.canned_replies(ticket.department_id)
         self.canned_replies = {reply.pk: reply for reply in canned_replies}
         self.fields["canned"].choices = [("", _("Choose a canned reply…"))] + [
             (reply.pk, reply.title) for reply in canned_replies

@@ -7,12 +7,6 @@ from django.utils.translation import gettext_lazy as _
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-class CannedReplyQuerySet(models.QuerySet):
-    def for_department(self, department):
-        """Active replies that apply to `department`: its own and the global ones."""
-        return self.filter(active=True).filter(models.Q(department=department) | models.Q(department__isnull=True))
-
-
 class CannedReply(models.Model):
     """A prepared answer agents insert in a reply; placeholders such as {customer_name} are filled in."""
 
@@ -32,8 +26,6 @@ class CannedReply(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-
-    objects = CannedReplyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("canned reply")

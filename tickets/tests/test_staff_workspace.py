@@ -223,6 +223,20 @@ def test_canned_replies_offered_are_the_departments_and_the_global_active_ones(l
     assert "Boleto" not in page and "Antiga" not in page
 
 
+def test_canned_replies_edited_in_the_admin_show_at_once(login, agent, ticket, canned, support):
+    client = login(agent)
+    assert "Reinício" in _page(client, ticket)  # the menus are cached from here on
+    CannedReply.objects.create(title="Backup", body="Restauramos o backup.", department=support)
+    canned["support"].active = False
+    canned["support"].save()
+    canned["inactive"].active = True
+    canned["inactive"].save()
+    page = _page(client, ticket)
+    assert "Backup" in page and "Antiga" in page and "Reinício" not in page
+    canned["greeting"].delete()
+    assert "Saudação" not in _page(client, ticket)
+
+
 def test_inserting_a_canned_reply_fills_the_placeholders_and_keeps_the_text(login, agent, ticket, canned):
     response = _post(login(agent), ticket, action="insert", body="Bom dia.", canned=canned["greeting"].pk)
     assert response.status_code == 200

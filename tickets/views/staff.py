@@ -321,6 +321,7 @@ def _workspace(request, ticket, **forms):
             Ticket.objects.staff_visible_to(user)
             .filter(customer=customer)
             .exclude(pk=ticket.pk)
+            .only("reference", "subject", "status", "updated_at")
             .order_by("-updated_at")[:OTHER_TICKETS]
         )
         contacts = list(customer.contacts.all())
