@@ -219,6 +219,8 @@ if S3_BUCKET:
         },
     }
 
+# Django's form renderer with the everyday widgets written in Python (helpdesk/forms.py).
+FORM_RENDERER = "helpdesk.forms.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
