@@ -15,19 +15,21 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import BooleanField, Case, Exists, F, Func, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket
+from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket, TicketSearch
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
 MAX_SEARCH_LENGTH = 200
-# Subjects matching a search from which on a word counts as common (see search_condition).
-COMMON_WORD = 1000
+# Tickets estimated to match a search from which on it counts as common, and how many matches of
+# a rare one are fetched at most (see _document_condition).
+COMMON_WORD = 20_000
+FEW_MATCHES = 5_000
 # What a queue row shows and sorts by; the rest of a ticket stays in the database.
 ROW_FIELDS = (
     "reference", "customer_id", "guest_email", "department_id", "service_id", "priority", "status",
@@ -77,68 +79,48 @@ DEFAULTS = {
 }
 
 
-class SimpleTsVector(Func):
-    """`to_tsvector('simple', column)` written exactly like the GIN indexes of migration
-    tickets/0003, so PostgreSQL uses them (Django's SearchVector adds a COALESCE, which does not
-    match the indexed expression)."""
-
-    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
-
-    def __init__(self, expression):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(expression, output_field=SearchVectorField())
-
-
-class Matches(Func):
-    """`vector @@ query`, as a condition of its own."""
-
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
 def search_condition(text, vendor):
     """The Q for a search box entry: an exact reference for digits (with or without '#'),
-    otherwise words of the subject or of any message (notes included), or part of the
-    customer's e-mail address when the entry contains '@'."""
+    otherwise tickets having every word in their subject or messages (notes included), or part
+    of the customer's e-mail address when the entry contains '@'."""
     text = text.strip()
     digits = text.removeprefix("#").strip()
     if digits.isdigit():
         return Q(reference=int(digits))
     if vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery
-
-        query = SearchQuery(text, config="simple", search_type="websearch")
-        subject_matches = Ticket.objects.alias(fts=SimpleTsVector("subject")).filter(fts=query).values("pk")
-        # The planner's estimate (from the column's word statistics) costs no scan: counting even
-        # a thousand matches did, as PostgreSQL computes each subject's vector again to check it.
-        estimate = json.loads(subject_matches.explain(format="json"))[0]["Plan"]["Plan Rows"]
-        if estimate < COMMON_WORD:
-            # A rare word: PostgreSQL hashes the few matches found through the GIN index.
-            subject_condition = Q(pk__in=subject_matches)
-        else:
-            # A common one: hashing 30,000 matches took 55 ms; each ticket's own subject is
-            # tested instead as the queue walks its order, and the walk stops at a page.
-            subject_condition = Q(Matches(SimpleTsVector("subject"), query))
-        # Correlated, so PostgreSQL checks the messages of the next tickets in queue order and
-        # stops at a page, instead of collecting 100,000 matches.
-        body_matches = Message.objects.filter(ticket=OuterRef("pk")).alias(fts=SimpleTsVector("body")).filter(fts=query)
-        condition = subject_condition | Q(Exists(body_matches))
+        condition = _document_condition(text)
     else:
-        # Like the full-text query: every word in the subject, or every word in one message.
         words = text.replace('"', " ").split()
         if not words:
             return Q(pk__in=[])
-        subject_matches, body_matches = Q(), Q()
+        condition = Q()
         for word in words:
-            subject_matches &= Q(subject__icontains=word)
-            body_matches &= Q(body__icontains=word)
-        condition = subject_matches | Q(pk__in=Message.objects.filter(body_matches).values("ticket_id"))
+            in_messages = Message.objects.filter(body__icontains=word).values("ticket_id")
+            condition &= Q(subject__icontains=word) | Q(pk__in=in_messages)
     if "@" in text:
         users = get_user_model().objects.filter(email__icontains=text).values("pk")
         condition |= Q(customer_id__in=users)
     return condition
+
+
+def _document_condition(text):
+    """Full-text search on each ticket's document (TicketSearch), by the better of two plans.
+
+    A common word is tested on each ticket as the queue walks its order, and the walk stops at
+    a page. A rare one would make that walk cross every ticket, so its few tickets are fetched
+    through the GIN index first. Which is which, PostgreSQL's own estimate says (EXPLAIN
+    reads the column's word statistics and scans nothing); PostgreSQL left alone plans a walk
+    for rare words too, as it guesses they are spread evenly.
+    """
+    from django.contrib.postgres.search import SearchQuery
+
+    documents = TicketSearch.objects.filter(document=SearchQuery(text, config="simple", search_type="websearch"))
+    estimate = json.loads(documents.values("pk").explain(format="json"))[0]["Plan"]["Plan Rows"]
+    if estimate < COMMON_WORD:
+        found = list(documents.values_list("pk", flat=True)[: FEW_MATCHES + 1])
+        if len(found) <= FEW_MATCHES:
+            return Q(pk__in=found)
+    return Q(Exists(documents.filter(pk=OuterRef("pk"))))
 
 
 class QueueFilter:

@@ -5,6 +5,7 @@ from tickets.models.inbound import InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketSearch",
 ]

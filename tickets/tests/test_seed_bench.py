@@ -2,7 +2,9 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.postgres.search import SearchQuery
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
 
 from accounts.models import User
@@ -14,7 +16,7 @@ from tickets.management.commands.seed_bench import (
     bench_users,
     thread_ticket,
 )
-from tickets.models import Message, Speaker, Status, Ticket
+from tickets.models import Message, Speaker, Status, Ticket, TicketSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,15 @@ def test_seeding_twice_is_refused_and_reset_starts_afresh():
     assert Ticket.objects.count() == 400
     assert set(Ticket.objects.values_list("reference", flat=True)) != first
     assert bench_departments().count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search documents are PostgreSQL's")
+def test_seeded_tickets_are_searchable_and_the_search_triggers_are_back_on():
+    seed()
+    ticket = thread_ticket()
+    last_words = ticket.messages.order_by("-pk").values_list("body", flat=True)[0].split()
+    assert TicketSearch.objects.count() == Ticket.objects.count()
+    found = TicketSearch.objects.filter(document=SearchQuery(last_words[-1].strip(".,!?"), config="simple"))
+    assert found.filter(pk=ticket.pk).exists()
+    ticket.reply(author=ticket.customer, body="zzyzx")
+    assert TicketSearch.objects.filter(pk=ticket.pk, document=SearchQuery("zzyzx", config="simple")).exists()

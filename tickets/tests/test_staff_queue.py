@@ -181,11 +181,13 @@ def test_search_by_reference_finds_closed_tickets_only_with_status_all(agent, ma
     assert _refs(agent, f"q={closed.reference}&status=all") == [closed.reference]
 
 
-@pytest.fixture(params=["rare word", "common word"])
+@pytest.fixture(params=["rare word", "rare word, many matches", "common word"])
 def word_plans(request, monkeypatch):
-    """On PostgreSQL a search matches subjects one of two ways, by how common the planner thinks
-    its words are (queue.search_condition): both must find the same tickets."""
-    monkeypatch.setattr(queue, "COMMON_WORD", 10**9 if request.param == "rare word" else 0)
+    """On PostgreSQL a search finds its tickets one of two ways, by how common the planner thinks
+    its words are (queue._document_condition): all must find the same tickets."""
+    monkeypatch.setattr(queue, "COMMON_WORD", 0 if request.param == "common word" else 10**9)
+    if request.param == "rare word, many matches":
+        monkeypatch.setattr(queue, "FEW_MATCHES", 0)
 
 
 def test_search_by_words_of_the_subject(agent, made, word_plans):
@@ -202,6 +204,14 @@ def test_search_by_words_of_any_message_including_internal_notes(agent, customer
     by_note.reply(author=agent, body="Cliente usa wordpress antigo", internal=True)
     assert _refs(agent, "q=timeout") == [by_reply.reference]
     assert _refs(agent, "q=wordpress") == [by_note.reference]
+
+
+def test_search_wants_every_word_somewhere_in_the_ticket(agent, customer, made, word_plans):
+    spread = made(subject="Site fora do ar", body="Desde ontem")
+    spread.reply(author=agent, body="Reiniciamos o apache", internal=True)
+    made(subject="Site lento", body="Desde hoje")
+    assert _refs(agent, "q=site+apache") == [spread.reference]
+    assert _refs(agent, "q=site+nginx") == []
 
 
 def test_search_by_the_customers_email_whole_or_in_part(agent, made, other_customer):
