@@ -16,8 +16,20 @@ class Source(models.TextChoices):
 
 
 class MessageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Messages of tickets `user` may see; internal notes only for the ticket's staff."""
+    def visible_to(self, user, ticket=None):
+        """Messages of tickets `user` may see; internal notes only for the ticket's staff.
+
+        Given a `ticket` (`ticket.messages.visible_to(user, ticket)`), the messages of that ticket
+        only, and the same rule decided in Python from its customer and department, with no
+        subquery: the workspace and the customer page show one ticket's thread on every load.
+        """
+        if ticket is not None:
+            if user is None or not user.is_authenticated or not user.is_active:
+                return self.none()
+            messages = self.filter(ticket=ticket)
+            if user.is_superuser or ticket.department_id in user.department_ids:
+                return messages
+            return messages.filter(internal=False) if ticket.customer_id == user.pk else self.none()
         tickets = Ticket.objects.visible_to(user)
         qs = self.filter(ticket__in=tickets)
         if user.is_authenticated and user.is_superuser:

@@ -96,13 +96,86 @@ def test_staff_messages_list_their_deliveries(login, agent, ticket):
     assert "cliente@example.com" in deliveries and "Delivered" in deliveries
 
 
+def test_the_thread_escapes_what_people_typed_on_both_pages(login, client, agent, customer, ticket):
+    """Message cards are written in Python (tickets/thread.py): nothing anybody typed becomes markup."""
+    evil = '<img src=x onerror="alert(1)">&'
+    customer.name = f"Carla {evil}"
+    customer.save()
+    guest = ticket.reply(author=None, sender_email=f"x{evil}@example.com", body=f"Oi {evil}", source=Source.EMAIL)
+    Message.objects.filter(pk=guest.pk).update(body_original=f"Original {evil}")
+    reply = ticket.reply(author=agent, body=f"Resposta {evil}")
+    Notification.objects.filter(thread_message=reply).update(
+        recipient=f"y{evil}@example.com", state="queued", attempts=2, last_error=f"550 {evil}"
+    )
+    reply.attachments.create(original_name=f"log {evil}.txt", content_type="text/plain", size=10, file="a.txt")
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"
+    staff_page = _page(login(agent), ticket)
+    start = staff_page.index('<ol class="list-unstyled hd-thread">')
+    thread = staff_page[start : staff_page.index("</ol>", start)]
+    assert "<img" not in thread
+    for text in (f"Carla {escaped}", f"x{escaped}@example.com", f"Oi {escaped}", f"Original {escaped}",
+                 f"Resposta {escaped}", f"y{escaped}@example.com", f"550 {escaped}", f"log {escaped}.txt"):  # fmt: skip
+        assert text in thread, text
+    assert "retrying after 2 failed attempts" in thread
+    client.force_login(customer)
+    customer_page = client.get(ticket.get_absolute_url()).content.decode()
+    start = customer_page.index('<ol class="list-unstyled hd-thread">')
+    thread = customer_page[start : customer_page.index("</ol>", start)]
+    assert "<img" not in thread and f"Resposta {escaped}" in thread and f"log {escaped}.txt" in thread
+    assert f"Original {escaped}" not in thread and f"550 {escaped}" not in thread and "hd-deliveries" not in thread
+
+
+# What templates/staff/_field.html drew before WorkspaceForm.field_html wrote it in Python.
+FIELD_TEMPLATE = (
+    '<div id="div_{{ field.auto_id }}" class="mb-3">\n<label for="{{ field.id_for_label }}" class="form-label'
+    '{% if field.field.required %} requiredField{% endif %}">{{ field.label }}'
+    '{% if field.field.required %}<span class="asteriskField">*</span>'
+    "{% endif %}</label>\n{{ field }}"
+    '{% if field.errors %}<div id="{{ field.auto_id }}_error" class="invalid-feedback">'
+    "{% for error in field.errors %}<span><strong>{{ error }}</strong></span> {% endfor %}</div>"
+    "{% endif %}"
+    '{% if field.help_text %}<div id="{{ field.auto_id }}_helptext" class="form-text">{{ field.help_text }}</div>'
+    "{% endif %}\n</div>\n"
+)
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_workspace_fields_are_written_as_the_field_template_drew_them(agent, ticket, bound):
+    from django.template import Context, Template
+
+    from tickets.forms.staff import AssignForm, MergeForm, StaffReplyForm, TicketDetailsForm, TransferForm
+
+    def data(values):
+        return {"data": values} if bound else {}
+
+    forms_ = [
+        StaffReplyForm(ticket, agent, **data({"action": "reply", "body": "", "seen": "x", "canned": "0"})),
+        TicketDetailsForm(ticket, **data({"status": "bogus", "priority": "<b>"})),
+        AssignForm(ticket, agent, **data({"assignee": "999999"})),
+        TransferForm(ticket, **data({"department": "abc"})),
+        MergeForm(ticket, agent, **data({"target": "#<b>&"})),
+    ]
+    template = Template(FIELD_TEMPLATE)
+    checked = 0
+    for form in forms_:
+        if bound:
+            assert not form.is_valid()
+        for field in form.visible_fields():
+            assert form.field_html(field) == template.render(Context({"field": field})), field.name
+            checked += 1
+    assert checked >= 9
+    if bound:
+        assert any("invalid-feedback" in form.field_html(field) for form in forms_ for field in form)
+
+
 def test_sidebar_lists_the_customers_other_tickets_the_agent_may_see(login, agent, make_ticket, billing):
     ticket = make_ticket(subject="Atual")
-    other = make_ticket(subject="Anterior")
+    other = make_ticket(subject="Anterior <b>&</b>")
     hidden = make_ticket(subject="Fatura", department=billing)
     page = _page(login(agent), ticket)
     sidebar = page.split("Other tickets")[1]
-    assert other.display_reference in sidebar and other.get_staff_url() in sidebar
+    assert f'href="{other.get_staff_url()}">{other.display_reference} Anterior &lt;b&gt;&amp;&lt;/b&gt;</a>' in sidebar
+    assert '<span class="badge badge-status-open">Open</span>' in sidebar
     assert hidden.display_reference not in page
 
 
@@ -296,8 +369,11 @@ def test_a_note_by_a_colleague_also_counts_as_news(login, agent, supervisor, tic
     assert ticket.messages.count() == 2
 
 
-def test_without_the_seen_field_every_message_is_news(login, agent, ticket):
-    response = login(agent).post(ticket.get_staff_url(), {"action": "reply", "body": "Oi"})
+@pytest.mark.parametrize("seen", [None, "", "x", "-1", "1e3", "٣"])
+def test_without_a_valid_seen_field_every_message_is_news(login, agent, ticket, seen):
+    data = {"action": "reply", "body": "Oi"} | ({} if seen is None else {"seen": seen})
+    response = login(agent).post(ticket.get_staff_url(), data)
+    assert response.status_code == 200
     assert "A new message arrived" in response.content.decode()
     assert ticket.messages.count() == 1
 
@@ -415,9 +491,9 @@ def test_the_agents_menu_follows_memberships_and_renames_at_once(login, agent, o
     assert "Fábio Financeiro" not in menu()
     membership = Membership.objects.create(department=support, user=other_agent)
     assert f'<option value="{other_agent.pk}">Fábio Financeiro</option>' in menu()
-    other_agent.name = "Fábio Suporte"
+    other_agent.name = "Fábio Suporte <b>&</b>"
     other_agent.save()
-    assert "Fábio Suporte" in menu()
+    assert f'<option value="{other_agent.pk}">Fábio Suporte &lt;b&gt;&amp;&lt;/b&gt;</option>' in menu()
     other_agent.is_active = False
     other_agent.save()
     assert "Fábio Suporte" not in menu()

@@ -60,3 +60,27 @@ def test_attachments_follow_message_visibility(ticket, agent, customer, other_cu
     assert set(Attachment.objects.visible_to(customer)) == {public_file}
     assert set(Attachment.objects.visible_to(agent)) == {note_file, public_file}
     assert not Attachment.objects.visible_to(other_customer).exists()
+
+
+def test_one_tickets_messages_follow_the_same_rule_decided_in_python(
+    make_ticket, billing, customer, other_customer, agent, other_agent, supervisor, admin_user
+):
+    """`visible_to(user, ticket)` answers for one ticket without a subquery: for every role it
+    must give exactly what the general rule gives for that ticket's messages."""
+    theirs = make_ticket()
+    staffs_own = make_ticket(customer=other_agent)  # an agent as a customer, in another department
+    mixed = make_ticket(department=billing, customer=agent)  # agent is its customer, not its staff
+    for ticket in (theirs, staffs_own, mixed):
+        ticket.reply(author=agent, body="secret", internal=True, from_staff=True)
+        ticket.reply(author=agent, body="public", from_staff=True)
+    users = [AnonymousUser(), customer, other_customer, agent, other_agent, supervisor, admin_user]
+    for ticket in (theirs, staffs_own, mixed):
+        for user in users:
+            general = set(Message.objects.visible_to(user).filter(ticket=ticket))
+            assert set(ticket.messages.visible_to(user, ticket)) == general, (ticket, user)
+            assert set(Message.objects.visible_to(user, ticket)) == general, (ticket, user)
+    other_agent.is_active = False
+    other_agent.save()
+    for ticket in (theirs, staffs_own, mixed):
+        assert not ticket.messages.visible_to(other_agent, ticket).exists()
+        assert not Message.objects.visible_to(other_agent).filter(ticket=ticket).exists()

@@ -135,7 +135,7 @@ def ticket_detail(request, reference):
 
 def _detail_page(request, ticket, *, form=None, escalate_form=None):
     # The customer panel never shows internal notes, even to a customer who is also staff.
-    thread_messages = ticket.messages.visible_to(request.user).public().for_thread()
+    thread_messages = ticket.messages.visible_to(request.user, ticket).public().for_thread()
     # "Opened" is the first message itself and the facts above the thread.
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     if escalate_form is None and ticket.escalation_refusal() is None:
@@ -145,7 +145,7 @@ def _detail_page(request, ticket, *, form=None, escalate_form=None):
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "thread": build_thread(thread_messages, events),
+            "thread": build_thread(thread_messages, events, ticket=ticket),
             "form": form if form is not None else ReplyForm(),
             "escalate_form": escalate_form,
         },

@@ -13,12 +13,12 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk.dates import date_format
 from tickets import choices
 from tickets.access import staff_required, staff_ticket_or_404
 from tickets.forms.staff import (
@@ -84,7 +84,7 @@ def _queue_rows(tickets, now):
     departments = {pk: esc(name) for pk, name, _active in choices.departments()}
     services = {pk: esc(name) for pk, name, _active in choices.services()}
     priorities = {value: esc(str(label)) for value, label in Priority.choices}
-    statuses = {value: esc(str(label)) for value, label in Status.choices}
+    statuses = _status_labels()
     nobody = format_html('<span class="text-body-secondary">{}</span>', _("Nobody"))
     customer_spoke = format_html("<strong>{}</strong>", _("Customer"))
     staff_spoke = esc(_("Staff"))
@@ -92,8 +92,7 @@ def _queue_rows(tickets, now):
     overdue = format_html(' <span class="badge hd-badge-overdue">{}</span>', _("Overdue"))
     escalated = format_html(' <span class="badge hd-badge-escalated">{}</span>', _("Escalated"))
     select = _("Select #%(reference)s")
-    # reverse() once: every ticket's address differs only by its reference.
-    url_prefix = esc(reverse("staff:ticket", args=["000000"]).removesuffix("000000/"))
+    url_prefix = _staff_url_prefix()
     rows = []
     for ticket in tickets:
         open_ = ticket.status != Status.CLOSED
@@ -132,6 +131,38 @@ def _queue_rows(tickets, now):
         )
         rows.append(mark_safe(row))  # noqa: S308 - every value above is escaped or our own markup
     return rows
+
+
+def _staff_url_prefix():
+    """The escaped start of every workspace address: reverse() once, as they differ only by the reference."""
+    return html.escape(reverse("staff:ticket", args=["000000"]).removesuffix("000000/"))
+
+
+def _status_labels():
+    return {value: html.escape(str(label)) for value, label in Status.choices}
+
+
+OTHER_TICKET_HTML = (
+    '<li class="d-flex justify-content-between gap-2"><a class="text-truncate" href="{url}">#{reference} {subject}</a>'
+    ' <span class="badge badge-status-{status}">{status_label}</span></li>'
+)
+
+
+def _other_ticket_rows(tickets):
+    """The sidebar's list of the customer's other tickets, written like the queue rows."""
+    url_prefix, statuses = _staff_url_prefix(), _status_labels()
+    return [
+        mark_safe(  # noqa: S308 - every value is escaped
+            OTHER_TICKET_HTML.format(
+                url=f"{url_prefix}{ticket.reference}/",
+                reference=ticket.reference,
+                subject=html.escape(ticket.subject),
+                status=html.escape(ticket.status),
+                status_label=statuses.get(ticket.status, ""),
+            )
+        )
+        for ticket in tickets
+    ]
 
 
 def _options(options, current=""):
@@ -299,7 +330,7 @@ def merge(request, reference):
 def _workspace(request, ticket, **forms):
     """Render the workspace; `forms` replaces the blank form of the action that failed."""
     user = request.user
-    messages_qs = ticket.messages.visible_to(user).for_thread(deliveries=True)
+    messages_qs = ticket.messages.visible_to(user, ticket).for_thread(deliveries=True)
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     whole = request.GET.get("thread") == "all"
     if whole:
@@ -317,11 +348,11 @@ def _workspace(request, ticket, **forms):
     customer = ticket.customer
     other_tickets = contacts = ()
     if customer is not None:
-        other_tickets = (
+        other_tickets = _other_ticket_rows(
             Ticket.objects.staff_visible_to(user)
             .filter(customer=customer)
             .exclude(pk=ticket.pk)
-            .only("reference", "subject", "status", "updated_at")
+            .only("reference", "subject", "status")
             .order_by("-updated_at")[:OTHER_TICKETS]
         )
         contacts = list(customer.contacts.all())
@@ -330,10 +361,11 @@ def _workspace(request, ticket, **forms):
         "staff/ticket.html",
         {
             "ticket": ticket,
-            "thread": build_thread(thread_messages, events),
+            "thread": build_thread(
+                thread_messages, events, ticket=ticket, staff=True, arrived=[m.pk for m in reply_form.arrived]
+            ),
             "earlier": earlier,
             "latest": THREAD_LATEST,
-            "arrived": {message.pk for message in reply_form.arrived},
             "reply_form": reply_form,
             "canned_texts": {str(pk): text for pk, text in reply_form.canned_texts().items()},
             "details_form": forms.get("details_form") or TicketDetailsForm(ticket),
