@@ -27,7 +27,7 @@ from email.utils import parseaddr
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -182,10 +182,20 @@ def _route(mail, envelope_recipient):
         return InboundState.ACCEPTED, reason, {**fields, "ticket": ticket, "result_message": ticket.messages.first()}
 
     now = timezone.now()
+    _one_sender_at_a_time(mail.sender)
     recently = InboundEmail.objects.filter(sender=mail.sender, notice_sent_at__gt=now - timedelta(days=1))
     if not recently.exists():
         fields["notice_sent_at"] = now
     return InboundState.HELD, N_("unknown sender"), fields
+
+
+def _one_sender_at_a_time(address):
+    """Hold other workers' mail from `address` until this transaction ends: two messages from an
+    unknown sender processed at once would each find no notice sent today, and send two.
+    (PostgreSQL; SQLite writes one transaction at a time anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"unknown-sender:{address.lower()}"])
 
 
 def _addresses(mail, envelope_recipient):

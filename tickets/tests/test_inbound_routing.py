@@ -1,13 +1,17 @@
 """Mail received: who may open a ticket, which ticket a reply belongs to, and what never gets in."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from departments.models import Department, Membership
 from helpdesk import ratelimit
+from tickets.email import inbound as inbound_module
 from tickets.email.inbound import ingest
 from tickets.models import (
     InboundEmail,
@@ -457,3 +461,37 @@ def test_control_characters_in_a_recipient_address_never_reach_the_database(cust
     inbound = ingest(raw, recipient="su\x00porte@example.com")
     assert inbound.state == InboundState.ACCEPTED
     assert inbound.department == support
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_mails_from_an_unknown_sender_processed_at_once_send_one_notice(support, monkeypatch):
+    mails = [eml("unknown-sender-en.eml", message_id=f"<race{n}@mail.gmail.com>") for n in range(4)]
+    # Slow between the "told today?" check and the commit, so every worker checks before any commits.
+    told = inbound_module.notify.unknown_sender
+
+    def slowly(inbound):
+        time.sleep(0.3)
+        told(inbound)
+
+    monkeypatch.setattr(inbound_module.notify, "unknown_sender", slowly)
+    barrier = threading.Barrier(len(mails))
+    errors = []
+
+    def run(raw):
+        try:
+            barrier.wait()
+            ingest(raw)
+        except Exception as error:  # noqa: BLE001 - reported by the assert below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(raw,)) for raw in mails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert InboundEmail.objects.filter(state=InboundState.HELD).count() == 4
+    assert Notification.objects.filter(kind=NotificationKind.UNKNOWN_SENDER).count() == 1
