@@ -4,9 +4,9 @@
 
 For each page: requests/s, p50 and p95 latency at N connections, queries per request (the
 same page through Django's test client with CaptureQueriesContext), and the throughput as
-a share of the baseline page (a bare 25-row table). `--explain` prints EXPLAIN ANALYZE of
-each page's slowest queries, `--profile` a pyinstrument profile of one request. Needs data
-from `manage.py seed_bench` (bench/README.md).
+a share of the baseline page (a bare 25-row table), which runs right before and after each
+page. `--explain` prints EXPLAIN ANALYZE of each page's slowest queries, `--profile` a
+pyinstrument profile of one request. Needs data from `manage.py seed_bench` (bench/README.md).
 """
 
 import argparse
@@ -85,13 +85,34 @@ def main():
         measure_queries(page, explain=args.explain, profile=args.profile)
     if wrk:
         with Server(args.port, args.workers):
-            for page in pages:
-                if page.result.get("failed") or not page.load:
-                    continue
-                page.result.update(load(wrk, args, page))
-                settle()
-                print(f"  {page.name}: {page.result['rps']:.0f} req/s", flush=True)
+            measure_under_load(wrk, args, pages)
     report(pages, args)
+
+
+def measure_under_load(wrk, args, pages):
+    """Each page between two runs of the baseline, and its ratio to their mean: a shared machine's
+    speed drifts by 20 % or more within minutes, which a single baseline run at the start would
+    put into the ratios of the pages measured late."""
+    baseline, others = pages[0], [page for page in pages[1:] if page.load and not page.result.get("failed")]
+
+    def run(page):
+        result = load(wrk, args, page)
+        settle()
+        print(f"  {page.name}: {result['rps']:.0f} req/s", flush=True)
+        return result
+
+    before = run(baseline)
+    runs = [before]
+    for page in others:
+        page.result.update(run(page))
+        after = run(baseline)
+        runs.append(after)
+        page.result["baseline_rps"] = (before["rps"] + after["rps"]) / 2
+        before = after
+    # The baseline's own row: its median run.
+    baseline.result.update(sorted(runs, key=lambda result: result["rps"])[len(runs) // 2])
+    baseline.result["baseline_rps"] = baseline.result["rps"]
+    baseline.result["runs"] = [round(result["rps"]) for result in runs]
 
 
 def find_wrk():
@@ -244,10 +265,10 @@ def settle(limit=60):
 
 
 def report(pages, args):
-    baseline = pages[0].result.get("rps")
     rows = []
     for page in pages:
         result = page.result
+        baseline = result.get("baseline_rps")
         ratio = result["rps"] / baseline if baseline and "rps" in result else None
         result["ratio"] = ratio
         misses = []
@@ -292,6 +313,8 @@ def report(pages, args):
     for row in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(cell.ljust(width) if i in (0, 6, 7) else cell.rjust(width) for i, (cell, width) in
                         enumerate(zip(row, widths, strict=True))))  # fmt: skip
+    if pages[0].result.get("runs"):
+        print(f"  baseline runs (one before and after each page), req/s: {pages[0].result['runs']}")
     for page in pages:
         print(f"  {page.name}: {page.path}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
