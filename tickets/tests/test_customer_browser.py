@@ -13,6 +13,14 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = "/tmp/issue3-{name}.png"
 
+# The image's width once the browser has fetched it (0 when it failed to load). A visible
+# <img> may still be loading, all the more so with loading="lazy", so read it only after
+# its load or error event.
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth), {once: true});
+    img.addEventListener("error", () => done(0), {once: true});
+})"""
+
 
 def test_demo_customer_opens_finds_replies_to_and_closes_a_ticket(demo, page, tmp_path):
     screenshot = tmp_path / "erro-500.png"
@@ -36,7 +44,7 @@ def test_demo_customer_opens_finds_replies_to_and_closes_a_ticket(demo, page, tm
     expect(page.get_by_role("status").first).to_contain_text(f"Ticket #{ticket.reference} is open")
     thumbnail = page.get_by_role("img", name="erro-500.png")
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+    assert thumbnail.evaluate(LOADED_WIDTH) > 0
 
     page.get_by_role("link", name="My tickets").first.click()
     row = page.get_by_role("link", name=re.compile(f"#{ticket.reference}"))
