@@ -330,15 +330,16 @@ def merge(request, reference):
 def _workspace(request, ticket, **forms):
     """Render the workspace; `forms` replaces the blank form of the action that failed."""
     user = request.user
-    messages_qs = ticket.messages.visible_to(user, ticket).for_thread(deliveries=True)
+    messages_qs = ticket.messages.visible_to(user, ticket)
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     whole = request.GET.get("thread") == "all"
     if whole:
-        thread_messages, earlier = list(messages_qs), False
+        thread_messages, earlier = messages_qs.for_thread(deliveries=True), False
     else:
         # A long thread opens on its latest messages (and their events), the rest one click away:
         # the page costs the same for a 200-message thread as for a 20-message one.
-        thread_messages = list(messages_qs.order_by("-created_at", "-pk")[: THREAD_LATEST + 1])[::-1]
+        latest = messages_qs.order_by("-created_at", "-pk")[: THREAD_LATEST + 1]
+        thread_messages = latest.for_thread(deliveries=True)[::-1]
         earlier = len(thread_messages) > THREAD_LATEST
         if earlier:
             thread_messages = thread_messages[1:]
