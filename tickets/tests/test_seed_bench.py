@@ -16,7 +16,7 @@ from tickets.management.commands.seed_bench import (
     bench_users,
     thread_ticket,
 )
-from tickets.models import Message, Speaker, Status, Ticket, TicketSearch
+from tickets.models import Attachment, DeliveryState, Message, Notification, Speaker, Status, Ticket, TicketSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,14 @@ def test_the_known_agent_works_two_departments_and_the_long_thread_is_in_one_of_
     ticket = thread_ticket()
     assert ticket.messages.filter(internal=False).count() == THREAD_LENGTH
     assert ticket in Ticket.objects.staff_visible_to(agent)
+    # Its staff replies carry their deliveries, as the workspace shows them under each reply.
+    replies = ticket.messages.filter(from_staff=True, internal=False)
+    assert Notification.objects.filter(thread_message__in=replies, recipient=ticket.customer.email).count() == (
+        replies.count()
+    )
+    assert Notification.objects.filter(ticket=ticket, state=DeliveryState.QUEUED, attempts=2).count() == 1
+    # And every fifth customer message a screenshot.
+    assert Attachment.objects.filter(message__ticket=ticket, message__from_staff=False).count() == 20
 
 
 def test_every_bench_user_has_a_verified_primary_address():

@@ -26,7 +26,21 @@ from django.db.models import Q
 from accounts.models import User
 from departments.models import Department, Membership, ResponseTarget, Service
 from tickets.management.bench_text import FIRST_NAMES, LAST_NAMES, TLDS, Texts, ascii_slug
-from tickets.models import EventKind, Message, Priority, Source, Speaker, Status, Ticket, TicketEvent, TicketSearch
+from tickets.models import (
+    Attachment,
+    DeliveryState,
+    EventKind,
+    Message,
+    Notification,
+    NotificationKind,
+    Priority,
+    Source,
+    Speaker,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketSearch,
+)
 
 SLUG_PREFIX = "bench-"
 DOMAIN = "bench.example.com"
@@ -178,6 +192,7 @@ class Command(BaseCommand):
                 no_style(), [User, EmailAddress, Ticket, Message, TicketEvent]
             ):
                 cursor.execute(statement)
+            self.seed_thread_extras()
         self._timed("analyzed", self.analyze)
         self.stdout.write(
             self.style.SUCCESS(
@@ -256,7 +271,7 @@ class Command(BaseCommand):
                 # VACUUM as well: fresh rows have no visibility map yet, so index-only scans would
                 # visit the heap until autovacuum came by; production tables have been vacuumed.
                 # (Not possible inside a transaction, as in tests: there ANALYZE alone.)
-                for model in (User, EmailAddress, Ticket, Message, TicketEvent, TicketSearch):
+                for model in (User, EmailAddress, Ticket, Message, TicketEvent, TicketSearch, Attachment, Notification):
                     cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
             else:
                 cursor.execute("ANALYZE")
@@ -376,6 +391,57 @@ class Command(BaseCommand):
             self.stdout.flush()
         self.stdout.write("")
         self.thread_reference = references[n - 1]
+
+    def seed_thread_extras(self):
+        """What the workspace shows under the long thread's messages besides the text: a screenshot
+        on every fifth customer message (rows only: the page links the files, it does not read
+        them), and each staff reply's e-mail delivery to the customer: delivered, the latest
+        still sent, and one retrying after a failure."""
+        ticket = thread_ticket()
+        from_customer = ticket.messages.filter(from_staff=False).order_by("created_at", "pk")
+        Attachment.objects.bulk_create(
+            Attachment(
+                message=message,
+                file=f"bench/{message.pk}/erro.png",
+                thumbnail=f"bench/{message.pk}/erro-thumb.webp",
+                original_name=f"erro-{position}.png",
+                content_type="image/png",
+                size=184_320,
+                width=1280,
+                height=800,
+                created_at=message.created_at,
+            )
+            for position, message in enumerate(from_customer)
+            if position % 5 == 4
+        )
+        replies = list(ticket.messages.filter(from_staff=True, internal=False).select_related("ticket__customer"))
+        deliveries = []
+        for position, reply in enumerate(replies):
+            state, attempts, error = DeliveryState.DELIVERED, 0, ""
+            if position == len(replies) - 1:
+                state = DeliveryState.SENT
+            elif position == len(replies) - 3:
+                state, attempts, error = DeliveryState.QUEUED, 2, "421 4.7.0 Try again later, closing connection."
+            deliveries.append(
+                Notification(
+                    kind=NotificationKind.STAFF_REPLY,
+                    ticket=ticket,
+                    thread_message=reply,
+                    recipient=ticket.customer.email,
+                    recipient_user=ticket.customer,
+                    state=state,
+                    attempts=attempts,
+                    last_error=error,
+                    message_id=f"<bench-reply-{reply.pk}@bench.example.com>",
+                    created_at=reply.created_at,
+                    sent_at=reply.created_at if state != DeliveryState.QUEUED else None,
+                    state_changed_at=reply.created_at,
+                )
+            )
+        Notification.objects.bulk_create(deliveries)
+        # Key checks now rather than at commit: a --reset in the same transaction (the
+        # tests') could not TRUNCATE a table with checks pending.
+        connection.check_constraints()
 
     def _references(self, n):
         """Unique random references without a query per row: a sample without replacement.
