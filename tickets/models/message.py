@@ -15,6 +15,11 @@ class Source(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+# What a thread's cards show of a message's files and deliveries (tickets/thread.py).
+THREAD_FILE_FIELDS = ("message_id", "original_name", "content_type", "size", "thumbnail")
+THREAD_DELIVERY_FIELDS = ("thread_message_id", "recipient", "state", "attempts", "last_error", "state_changed_at")
+
+
 class MessageQuerySet(models.QuerySet):
     def visible_to(self, user, ticket=None):
         """Messages of tickets `user` may see; internal notes only for the ticket's staff.
@@ -59,12 +64,14 @@ class MessageQuerySet(models.QuerySet):
                 message.deliveries = []
         if not messages:
             return messages
-        for file in Attachment.objects.filter(message_id__in=by_pk):
+        # Only what the cards show: a field left out here would cost a query per file or delivery
+        # (the tests count the queries of a thread with both).
+        for file in Attachment.objects.filter(message_id__in=by_pk).only(*THREAD_FILE_FIELDS):
             message = by_pk[file.message_id]
             file.message = message  # its links name the message's ticket
             message.files.append(file)
         if deliveries:
-            for delivery in Notification.objects.filter(thread_message_id__in=by_pk):
+            for delivery in Notification.objects.filter(thread_message_id__in=by_pk).only(*THREAD_DELIVERY_FIELDS):
                 by_pk[delivery.thread_message_id].deliveries.append(delivery)
         return messages
 

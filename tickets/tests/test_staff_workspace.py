@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -185,18 +186,47 @@ def _workspace_queries(client, ticket):
     return len(queries)
 
 
+def _with_files(message, count):
+    """`count` files on `message` (rows only: the pages link files, they do not read them)."""
+    for n in range(count):
+        image = n % 2 == 0
+        message.attachments.create(
+            original_name=f"anexo-{n}.{'png' if image else 'txt'}",
+            content_type="image/png" if image else "text/plain",
+            size=1000 + n,
+            file=f"x/anexo-{n}",
+            thumbnail=f"x/anexo-{n}-thumb.webp" if image else "",
+        )
+
+
 def test_the_workspace_makes_as_many_queries_for_30_messages_as_for_3(login, agent, customer, ticket):
-    client = login(agent)
+    """With files and deliveries on the messages, on the workspace and on the customer's page."""
+    staff = login(agent)
+    _with_files(ticket.messages.get(), 1)
     ticket.reply(author=agent, body="Um")
     ticket.reply(author=agent, body="Nota", internal=True)
-    _workspace_queries(client, ticket)  # the menus' departments and services are cached from now on
-    few = _workspace_queries(client, ticket)
+    _workspace_queries(staff, ticket)  # the menus' departments and services are cached from now on
+    few = _workspace_queries(staff, ticket)
+    client = Client()
+    client.force_login(customer)
+    customer_page = ticket.get_absolute_url()
+    client.get(customer_page)  # as for the workspace: what the first load caches
+    with CaptureQueriesContext(connection) as few_customer:
+        client.get(customer_page)
     for index in range(27):
-        author = agent if index % 2 else customer
-        ticket.reply(author=author, body=f"Mensagem {index}", internal=index % 5 == 0 and author == agent)
+        # Ending on a staff reply, as above: the customer's page asks one more question while
+        # the customer has the last word (whether the ticket may be escalated yet).
+        author = customer if index % 2 else agent
+        message = ticket.reply(author=author, body=f"Mensagem {index}", internal=index % 5 == 0 and author == agent)
+        _with_files(message, index % 3)
     ticket.set_priority(Priority.HIGH, by=agent)
     assert ticket.messages.count() == 30
-    assert _workspace_queries(client, ticket) == few <= 12
+    assert Notification.objects.filter(thread_message__ticket=ticket).count() >= 13
+    assert _workspace_queries(staff, ticket) == few <= 12
+    with CaptureQueriesContext(connection) as many_customer:
+        page = client.get(customer_page).content.decode()
+    assert "anexo-1.txt" in page and "anexo-0-thumb" not in page  # linked through the view, not the path
+    assert len(many_customer) == len(few_customer)
 
 
 # Replying
