@@ -96,7 +96,7 @@ class _Cards:
     Every value from the database goes through escape()."""
 
     def __init__(self, ticket, staff, arrived):
-        self.customer_id = ticket.customer_id if ticket is not None else None
+        self.customer_id = ticket.customer_id
         self.staff = staff
         self.arrived = arrived
         # (gettext outside the f-strings: xgettext does not look inside them.)

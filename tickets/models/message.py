@@ -25,14 +25,15 @@ class MessageQuerySet(models.QuerySet):
         """Messages of tickets `user` may see; internal notes only for the ticket's staff.
 
         Given a `ticket` (`ticket.messages.visible_to(user, ticket)`), the messages of that ticket
-        only, and the same rule decided in Python from its customer and department, with no
-        subquery: the workspace and the customer page show one ticket's thread on every load.
+        only, and the same rule decided in Python (Ticket.is_staff_member, or the ticket's own
+        customer), with no subquery: the workspace and the customer page show one ticket's thread
+        on every load.
         """
         if ticket is not None:
             if user is None or not user.is_authenticated or not user.is_active:
                 return self.none()
             messages = self.filter(ticket=ticket)
-            if user.is_superuser or ticket.department_id in user.department_ids:
+            if ticket.is_staff_member(user):
                 return messages
             return messages.filter(internal=False) if ticket.customer_id == user.pk else self.none()
         tickets = Ticket.objects.visible_to(user)
