@@ -128,6 +128,15 @@ class ResilientRedisCache(RedisCache):
         self._outage().remember(operation, keys, kwargs.get("version"))
         return getattr(self.fallback, operation)(*args, **kwargs)
 
+    def ping(self):
+        """Ask Redis itself (for the status page), whatever the breaker says; raises RedisError."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except RedisError as error:
+            self.breaker.failed(error)
+            raise
+        self.breaker.succeeded()
+
     def add(self, *args, **kwargs):
         return self._call("add", *args, **kwargs)
 

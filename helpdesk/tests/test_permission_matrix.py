@@ -135,6 +135,7 @@ CASES = [
     Case("account_reset_password_from_key", kwargs=lambda w: {"uidb36": "1", "key": "x-y"}, expect=expect("ok")),
     Case("account_reset_password_from_key_done", expect=expect("ok")),
     Case("healthz", expect=expect("ok")),
+    Case("status", expect=expect("ok")),
 ]
 
 
