@@ -229,9 +229,11 @@ def gunicorn(database_proxy, static_root, tmp_path):
     log.close()
 
 
-def _pipe(raw, database_url_, tmp_path):
+def _pipe(raw, database_url_, tmp_path, redis_url=None):
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_TEST_NAME", "REDIS_URL")}
     env.update(DATABASE_URL=database_url_, VAR_DIR=str(tmp_path), EMAIL_FILE_PATH=str(tmp_path / "mail"))
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     result = subprocess.run(
         [sys.executable, "manage.py", "ingest_email"], input=raw, capture_output=True, cwd=BASE_DIR, env=env, timeout=60
     )
@@ -268,3 +270,14 @@ def test_postgresql_unreachable_answers_503_in_the_users_language_then_serves_ag
     assert requests.get(gunicorn + "/healthz", timeout=10).status_code == 200
     assert _pipe(eml("gmail-new-ticket-pt.eml"), database_proxy.url, tmp_path) == 0, "the MTA's retry is stored"
     assert InboundEmail.objects.count() == 1 and Ticket.objects.count() == 2
+
+
+def test_mail_piped_in_while_redis_is_down_is_stored_and_its_acknowledgement_waits_in_the_outbox(
+    transactional_db, customer, support, tmp_path
+):
+    _require_postgresql()
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    assert _pipe(eml("gmail-new-ticket-pt.eml"), database_url(connection.settings_dict), tmp_path, nowhere) == 0
+    ticket = Ticket.objects.get()
+    assert ticket.customer == customer
+    assert set(Notification.objects.values_list("state", flat=True)) == {DeliveryState.QUEUED}
