@@ -221,12 +221,14 @@ def gunicorn(database_proxy, static_root, tmp_path):
         except requests.RequestException:
             return process.poll() is not None
 
-    wait_for(answers, 60, "gunicorn")
-    assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-    yield base
-    process.terminate()
-    process.wait(20)
-    log.close()
+    try:
+        wait_for(answers, 60, "gunicorn")
+        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        yield base
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
 
 
 def _pipe(raw, database_url_, tmp_path, redis_url=None):
