@@ -214,3 +214,14 @@ def test_the_record_of_erasures_cannot_be_changed_or_deleted_in_the_admin(login,
     assert client.get("/admin/privacy/erasure/").status_code == 200
     assert client.post(f"/admin/privacy/erasure/{record.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Erasure.objects.filter(pk=record.pk).exists()
+
+
+def test_the_link_names_no_address_and_dies_when_the_address_changes(login, customer, mailoutbox):
+    client = login(customer)
+    client.post("/accounts/data/erase/")
+    link = _confirmation_link(mailoutbox[0])
+    assert "cliente" not in link and "Y2xpZW50Z" not in link  # nor in base64
+    customer.email = "nova@example.com"
+    customer.save()
+    assert client.post(link).status_code == 404
+    assert User.objects.get(pk=customer.pk).is_active
