@@ -74,17 +74,20 @@ def erase_request(request):
     if refusal:
         messages.error(request, refusal)
         return redirect("privacy:data")
-    token = signing.dumps(
-        {"id": request.user.pk, "address": _address_check(request.user), "at": timezone.now().isoformat()},
-        salt=ERASURE_SALT,
-    )
-    send_erasure_confirmation(request.user, token)
+    send_erasure_confirmation(request.user, erasure_token(request.user))
     messages.success(
         request,
         _("We sent a confirmation link to %(email)s. Your account is erased only when you confirm there.")
         % {"email": request.user.email},
     )
     return redirect("privacy:data")
+
+
+def erasure_token(user):
+    """The signed token of the confirmation link: who asked, and when."""
+    return signing.dumps(
+        {"id": user.pk, "address": _address_check(user), "at": timezone.now().isoformat()}, salt=ERASURE_SALT
+    )
 
 
 def _address_check(user):
