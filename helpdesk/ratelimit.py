@@ -1,8 +1,9 @@
-"""Fixed-window rate limits in the cache (Redis in production), shared by every web node."""
+"""Fixed-window rate limits in the "ratelimit" cache, shared by every process: Redis when
+configured, else a table in the database (an MTA pipe run is a new process each time)."""
 
 from functools import wraps
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,6 +13,9 @@ LIMITS = {
     "ticket_reply": (60, 3600),
     "contact_add": (10, 3600),
     "inbound_sender": (30, 3600),
+    # Acknowledgements to a guest's address (whose From nobody vouched for): a forged sender
+    # cannot turn us into a mail cannon aimed at someone else.
+    "guest_notice": (5, 86400),
 }
 
 
@@ -20,6 +24,7 @@ def allow(name, key):
     limit, period = LIMITS[name]
     window = int(timezone.now().timestamp()) // period
     cache_key = f"ratelimit:{name}:{key}:{window}"
+    cache = caches["ratelimit"]
     if cache.add(cache_key, 1, period + 5):
         return True
     try:

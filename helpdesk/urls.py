@@ -1,23 +1,14 @@
-from anymail import urls as anymail_urls
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from helpdesk import views
-
-
-def _provider(pattern):
-    # "amazon_ses_inbound_webhook", "mandrill_webhook" -> "amazon_ses", "mandrill"
-    return pattern.name.removesuffix("_webhook").removesuffix("_inbound").removesuffix("_tracking")
-
-
-webhooks = [pattern for pattern in anymail_urls.urlpatterns if _provider(pattern) in settings.MAIL_WEBHOOK_PROVIDERS]
+from tickets.email import webhooks
 
 urlpatterns = [
     path("", include("tickets.urls.customer")),
     path("staff/", include("tickets.urls.staff")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
-    path("anymail/", include((webhooks, "anymail"))),
+    path("anymail/", include((webhooks.urlpatterns(), "anymail"))),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -10,10 +10,18 @@ from tickets.models.ticket import Ticket
 class InboundState(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACCEPTED = "accepted", _("Added to a ticket")
-    HELD = "held", _("Held: unknown sender")
+    HELD = "held", _("Held for review")
     DISCARDED = "discarded", _("Discarded")
     DROPPED = "dropped", _("Dropped (automatic mail)")
     REJECTED = "rejected", _("Rejected")
+
+
+class AuthVerdict(models.TextChoices):
+    """What sender authentication (SPF, DKIM, DMARC from a trusted host) said of a received message."""
+
+    PASS = "pass", _("Passed")
+    FAIL = "fail", _("Failed")
+    NONE = "none", _("Not checked")
 
 
 class InboundEmailQuerySet(models.QuerySet):
@@ -64,6 +72,13 @@ class InboundEmail(models.Model):
         related_name="inbound_email",
         verbose_name=_("message"),
     )
+    verdict = models.CharField(
+        _("sender authentication"), max_length=4, choices=AuthVerdict.choices, default=AuthVerdict.NONE
+    )
+    authentication = models.CharField(_("authentication results"), max_length=255, blank=True)
+    # Of mail without a Message-ID: a digest of sender, recipients, subject, date and body, and the
+    # time window it fell in, so that a second copy is stored once all the same.
+    fingerprint = models.CharField(_("fingerprint"), max_length=80, null=True, blank=True, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=InboundState.choices, default=InboundState.RECEIVED)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
@@ -95,8 +110,9 @@ class InboundEmail(models.Model):
     def save(self, *args, **kwargs):
         # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
         self.message_id = self.message_id or None
+        self.fingerprint = self.fingerprint or None
         # Whatever a hostile message put in a header, PostgreSQL refuses NUL in text: the last guard.
-        for name in ("sender", "recipient", "subject", "reason"):
+        for name in ("sender", "recipient", "subject", "reason", "authentication"):
             setattr(self, name, getattr(self, name).replace("\x00", ""))
         super().save(*args, **kwargs)
 

@@ -232,8 +232,8 @@ def test_bodies_are_decoded_whatever_the_charset_claims(content_type, cte, body,
     assert parse(_mail(b"Subject: x", body, content_type, cte), 100).text == text
 
 
-def test_undecodable_bytes_fall_back_to_latin_1():
-    assert decode_text(b"\x81\x8d", "") == "\x81\x8d"
+def test_bytes_that_no_charset_fits_are_not_read_as_text():
+    assert decode_text(b"\x81\x8d", "") is None
 
 
 def test_html_only_mail_becomes_text():

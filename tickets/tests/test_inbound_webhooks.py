@@ -17,6 +17,7 @@ MAILGUN_KEY = "mailgun-signing-key"
 @pytest.fixture(autouse=True)
 def _webhook_settings(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY}
+    settings.MAIL_WEBHOOK_PROVIDERS = ["mailgun", "postmark", "sendgrid", "amazon_ses"]
 
 
 def _auth(credentials=SECRET):
