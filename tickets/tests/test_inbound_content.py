@@ -50,6 +50,41 @@ QUOTED_REPLIES = {
         "",
         "Olá Carla,",
     ],
+    # Newer Outlook for Windows in Portuguese, without the rule line above the block.
+    "outlook-pt-enviada-em": [
+        "De: Suporte <suporte@example.com>",
+        "Enviada em: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Assunto: RE: [#483920] Site fora do ar",
+        "",
+        "Olá Carla,",
+    ],
+    "outlook-pt-enviada-em-rule": [
+        "________________________________",
+        "De: Suporte <suporte@example.com>",
+        "Enviada em: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Cc: Financeiro <financeiro@example.com>",
+        "Assunto: RE: [#483920] Site fora do ar",
+        "",
+        "Olá Carla,",
+    ],
+    "outlook-en-no-rule": [
+        "From: Suporte <suporte@example.com>",
+        "Sent: Monday, May 6, 2024 11:02 AM",
+        "To: Carla Cliente <cliente@example.com>",
+        "Subject: RE: [#483920] Site down",
+        "",
+        "Hello Carla,",
+    ],
+    "outlook-mac-pt": [
+        "De: Suporte <suporte@example.com>",
+        "Data: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Assunto: Re: Site fora do ar",
+        "",
+        "Olá,",
+    ],
     # Outlook's HTML turned into text elsewhere: the labels were bold.
     "outlook-bold": ["*From:* Suporte <suporte@example.com>", "*Sent:* Monday, May 6, 2024", "*Subject:* Site down"],
     # Outlook for Mac writes Date instead of Sent.
