@@ -438,14 +438,20 @@ def _content(mail):
     return body, original, uploads
 
 
+# How much of the raw form of undecodable mail the review page shows.
+_RAW_EXCERPT = 20_000
+
+
 @dataclass
 class Preview:
-    """What staff read of held mail before deciding: its text, its files, and whose ticket it would open."""
+    """What staff read of held mail before deciding: its text, its files, whose ticket it would open,
+    and, when a part could not be decoded, the raw message (as ASCII, undecodable bytes escaped)."""
 
     text: str
     original: str
     files: list
     customer: object
+    raw: str = ""
 
 
 def preview(inbound):
@@ -460,4 +466,5 @@ def preview(inbound):
         original=original,
         files=[name for name, _data in mail.attachments],
         customer=requester.customer if requester else None,
+        raw=bytes(inbound.raw)[:_RAW_EXCERPT].decode("ascii", "backslashreplace") if mail.unreadable else "",
     )
