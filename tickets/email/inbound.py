@@ -202,7 +202,7 @@ def _process(pk, raw, envelope_recipient, envelope):
             return inbound
         state, reason, fields = _route(mail, envelope_recipient, envelope)
         if fields.pop("bounce", False):
-            record_bounce(raw)
+            record_bounce(raw, [mail.text.encode("utf-8"), *(data for _name, data in mail.attachments)])
         inbound.finish(state, reason=reason, sender=mail.sender, subject=mail.subject, **fields)
         if fields.get("notice_sent_at"):
             notify.unknown_sender(inbound)

@@ -39,19 +39,20 @@ _DIAGNOSTIC = re.compile(rb"^(?:Diagnostic-Code|Status):[ \t]*([^\r\n]{1,500})",
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
-def record_bounce(raw):
+def record_bounce(raw, decoded=()):
     """A bounce received as mail: the notifications whose Message-ID its body names are marked bounced.
 
-    Only the body is read: a bounce's own In-Reply-To or References name what it answers, and an
-    auto-reply's do too, without anything having bounced.
+    Only the body is read (`raw` after its headers, and the `decoded` texts and files of its parts,
+    as a provider may have re-encoded it): a bounce's own In-Reply-To or References name what it
+    answers, and an auto-reply's do too, without anything having bounced.
     """
     match = _HEADER_END.search(raw)
-    body = raw[match.end() :] if match else b""
-    ids = {value.decode("ascii", "replace") for value in _RETURNED_ID.findall(body)}
+    chunks = [raw[match.end() :] if match else b"", *decoded]
+    ids = {value.decode("ascii", "replace") for chunk in chunks for value in _RETURNED_ID.findall(chunk)}
     if not ids:
         return 0
-    error = " ".join(value.decode("utf-8", "replace").strip() for value in _DIAGNOSTIC.findall(body))
+    errors = dict.fromkeys(value.decode("utf-8", "replace").strip() for chunk in chunks for value in _DIAGNOSTIC.findall(chunk))
     state, replaces = TRANSITIONS[EventType.BOUNCED]
     return Notification.objects.filter(message_id__in=ids, state__in=replaces).update(
-        state=state, state_changed_at=timezone.now(), last_error=error[:2000]
+        state=state, state_changed_at=timezone.now(), last_error=" ".join(errors)[:2000]
     )

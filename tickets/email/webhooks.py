@@ -12,6 +12,7 @@ from functools import wraps
 
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailError
+from anymail.webhooks.base import AnymailBasicAuthMixin
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
@@ -22,18 +23,18 @@ def provider(pattern):
     return pattern.name.removesuffix("_webhook").removesuffix("_inbound").removesuffix("_tracking")
 
 
-def has_credentials(view_class, initkwargs):
-    """Whether a post to this anymail view must prove who sent it."""
+def configured_view(view_class, initkwargs):
+    """The anymail view if a post to it must prove who sent it, else None."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # anymail's "insecure webhook" and "unsupported ESP" warnings
         try:
             view = view_class(**initkwargs)
         except (AnymailError, ImproperlyConfigured, ValueError, TypeError):
-            return False  # a required key missing or unreadable
+            return None  # a required key missing or unreadable
     if hasattr(view, "webhook_key") and view.webhook_key is None:
-        return False  # Mandrill's and Postal's signatures need their key, whatever else is set
+        return None  # Mandrill's and Postal's signatures need their key, whatever else is set
     # anymail turns its insecure-webhook warning off exactly when a signature check is configured.
-    return bool(view.basic_auth) or not view.warn_if_no_basic_auth
+    return view if view.basic_auth or not view.warn_if_no_basic_auth else None
 
 
 def _closed_unless_configured(name, callback):
@@ -41,8 +42,14 @@ def _closed_unless_configured(name, callback):
 
     @wraps(callback)
     def view(request, *args, **kwargs):
-        if name not in settings.MAIL_WEBHOOK_PROVIDERS or not has_credentials(view_class, initkwargs):
+        configured = configured_view(view_class, initkwargs) if name in settings.MAIL_WEBHOOK_PROVIDERS else None
+        if configured is None:
             raise Http404("webhook not configured")
+        if configured.basic_auth and request.META.get("HTTP_AUTHORIZATION"):
+            # Wrong credentials are refused before anything reads the payload (Amazon SES's own checks
+            # would answer 500 to a payload that is not SNS's); missing ones go on to anymail, which
+            # answers 400, or 401 for SES, whose SNS sends its credentials only after a 401.
+            AnymailBasicAuthMixin.validate_request(configured, request)
         return callback(request, *args, **kwargs)
 
     return view
@@ -64,6 +71,6 @@ def open_providers():
         name = provider(pattern)
         callback = pattern.callback
         if name in settings.MAIL_WEBHOOK_PROVIDERS and name not in names:
-            if not has_credentials(callback.view_class, callback.view_initkwargs):
+            if configured_view(callback.view_class, callback.view_initkwargs) is None:
                 names.append(name)
     return names
