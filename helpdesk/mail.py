@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-
 # Every mail the application sends is machine mail (RFC 3834): auto-responders must not answer it,
 # and our own inbound side drops it if it ever comes back.
 AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated"}

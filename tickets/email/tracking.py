@@ -51,7 +51,9 @@ def record_bounce(raw, decoded=()):
     ids = {value.decode("ascii", "replace") for chunk in chunks for value in _RETURNED_ID.findall(chunk)}
     if not ids:
         return 0
-    errors = dict.fromkeys(value.decode("utf-8", "replace").strip() for chunk in chunks for value in _DIAGNOSTIC.findall(chunk))
+    errors = dict.fromkeys(
+        value.decode("utf-8", "replace").strip() for chunk in chunks for value in _DIAGNOSTIC.findall(chunk)
+    )
     state, replaces = TRANSITIONS[EventType.BOUNCED]
     return Notification.objects.filter(message_id__in=ids, state__in=replaces).update(
         state=state, state_changed_at=timezone.now(), last_error=" ".join(errors)[:2000]

@@ -60,7 +60,10 @@ def test_an_authenticated_reply_is_added_to_its_ticket(ticket, agent):
     inbound = ingest(reply_to(ticket, "authenticated-reply-en.eml", notification))
 
     assert (inbound.state, inbound.verdict) == (InboundState.ACCEPTED, AuthVerdict.PASS)
-    assert ticket.messages.latest("created_at").body == "The site is back, thanks. Only the contact page is still slow.\n\nCarla"
+    assert (
+        ticket.messages.latest("created_at").body
+        == "The site is back, thanks. Only the contact page is still slow.\n\nCarla"
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.CUSTOMER_REPLY
 
@@ -109,7 +112,10 @@ TRUSTED = "mx.example.com"
         ([f"{TRUSTED}; spf=temperror smtp.mailfrom=example.com"], AuthVerdict.NONE),
         ([f"{TRUSTED}; none"], AuthVerdict.NONE),
         # A "pass" the sender wrote under our authserv-id cannot hide the real "fail".
-        ([f"{TRUSTED}; dmarc=fail header.from=example.com", f"{TRUSTED}; dmarc=pass header.from=example.com"], AuthVerdict.FAIL),
+        (
+            [f"{TRUSTED}; dmarc=fail header.from=example.com", f"{TRUSTED}; dmarc=pass header.from=example.com"],
+            AuthVerdict.FAIL,
+        ),
         (["atacante.example; dmarc=pass header.from=example.com"], AuthVerdict.NONE),
         (["this is not an Authentication-Results value"], AuthVerdict.NONE),
     ],
