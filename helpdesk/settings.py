@@ -108,7 +108,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate-limit counters must be shared by every process (each MTA pipe run is a new one): Redis when
-# set, else a table in the database (created by the migration tickets/0007).
+# set, else a table in the database (created by the migration tickets/0007_inbound_authentication).
 CACHES["ratelimit"] = (
     {**CACHES["default"], "KEY_PREFIX": "rl"}
     if REDIS_URL

@@ -19,7 +19,8 @@ and decides, in this order:
 7. otherwise HELD for the department's staff to review, and the sender is told (at most once a
    day per address, with no text of theirs) that tickets must come from the registered address.
 
-A Message-ID seen before is stored once and processed once; so is a message without one whose
+A Message-ID seen before at the same recipient is stored once and processed once (one message to
+two departments is two deliveries, a ticket in each); so is a message without one whose
 sender, recipients, subject, date and body were seen within INBOUND_DUPLICATE_WINDOW.
 """
 
@@ -154,10 +155,16 @@ def _store(raw, message_id, recipient):
     try:
         with transaction.atomic():
             return InboundEmail.objects.create(
-                raw=raw, message_id=message_id, fingerprint=fingerprint, recipient=recipient
+                raw=raw,
+                message_id=message_id,
+                fingerprint=fingerprint,
+                recipient=recipient,
+                envelope_recipient=recipient,
             ), True
     except IntegrityError:
-        lookup = {"message_id": message_id} if message_id else {"fingerprint": fingerprint}
+        lookup = (
+            {"message_id": message_id, "envelope_recipient": recipient} if message_id else {"fingerprint": fingerprint}
+        )
         earlier = InboundEmail.objects.defer("raw").filter(**lookup).first()
         if earlier is None:
             raise
@@ -241,6 +248,10 @@ def _route(mail, envelope_recipient, envelope):
 
     if ticket is not None:
         writer = _writer_for(ticket, mail.sender)
+        added = _already_added(ticket, mail)
+        if writer is not None and added is not None:
+            # The same reply delivered to a second of our addresses (To one department, Cc another).
+            return InboundState.ACCEPTED, N_("copy of a reply already added"), {**fields, "ticket": ticket}
         if writer is not None:
             message = _add_reply(ticket, writer, mail)
             return InboundState.ACCEPTED, N_("reply"), {**fields, "ticket": ticket, "result_message": message}
@@ -357,6 +368,20 @@ def _works_department(address, ticket):
     return account is not None and ticket.is_staff_member(account.user)
 
 
+def _already_added(ticket, mail):
+    if not mail.message_id:
+        return None
+    return Message.objects.filter(ticket=ticket, message_id=mail.message_id).first()
+
+
+def _unused_message_id(mail):
+    """The mail's Message-ID for the message it becomes, unless a ticket of another department
+    already has it (one message to two departments opens a ticket in each)."""
+    if mail.message_id and Message.objects.filter(message_id=mail.message_id).exists():
+        return ""
+    return mail.message_id
+
+
 def _add_reply(ticket, writer, mail):
     body, original, uploads = _content(mail)
     return ticket.reply(
@@ -368,7 +393,7 @@ def _add_reply(ticket, writer, mail):
         source=Source.EMAIL,
         # Unique among messages too: a Message-ID seen before never gets this far (stored once), and
         # ours, which the thread's other messages carry, are dropped as echoes.
-        message_id=mail.message_id,
+        message_id=_unused_message_id(mail),
         from_staff=False,
     )
 
@@ -386,7 +411,7 @@ def _open_ticket(department, requester, mail):
         source=Source.EMAIL,
         guest_email=requester.sender_email if is_guest else "",
         sender_email="" if is_guest else requester.sender_email,
-        message_id=mail.message_id,
+        message_id=_unused_message_id(mail),
     )
 
 

@@ -44,9 +44,12 @@ class InboundEmail(models.Model):
     """A message received by e-mail, kept raw before it is processed."""
 
     raw = models.BinaryField(_("raw message"))
-    message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)
     sender = models.EmailField(_("sender"), blank=True)
     recipient = models.EmailField(_("recipient"), blank=True)
+    # The recipient the MTA or provider delivered this copy to ("" when it did not say): one message
+    # to two departments is two deliveries, each stored and processed once.
+    envelope_recipient = models.CharField(_("envelope recipient"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     department = models.ForeignKey(
         "departments.Department",
@@ -99,6 +102,10 @@ class InboundEmail(models.Model):
         verbose_name = _("inbound e-mail")
         verbose_name_plural = _("inbound e-mails")
         ordering = ["-received_at", "-pk"]
+        constraints = [
+            # One message is delivered once per recipient: to two departments, it is two deliveries.
+            models.UniqueConstraint(fields=["message_id", "envelope_recipient"], name="inbound_once_per_recipient"),
+        ]
         indexes = [
             models.Index(fields=["department", "state", "-received_at"], name="inbound_dept_state"),
             models.Index(fields=["sender", "notice_sent_at"], name="inbound_sender_notice"),
@@ -112,7 +119,7 @@ class InboundEmail(models.Model):
         self.message_id = self.message_id or None
         self.fingerprint = self.fingerprint or None
         # Whatever a hostile message put in a header, PostgreSQL refuses NUL in text: the last guard.
-        for name in ("sender", "recipient", "subject", "reason", "authentication"):
+        for name in ("sender", "recipient", "envelope_recipient", "subject", "reason", "authentication"):
             setattr(self, name, getattr(self, name).replace("\x00", ""))
         super().save(*args, **kwargs)
 

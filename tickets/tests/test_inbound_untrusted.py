@@ -68,7 +68,9 @@ def test_acknowledgements_to_one_guest_address_are_limited_per_day(abuse):
         ingest(eml("abuse-report-en.eml", message_id=f"<abuse-{number}@isp.example>"))
 
     assert Ticket.objects.count() == 7
-    assert Notification.objects.filter(kind=NotificationKind.ACKNOWLEDGEMENT, recipient="abuse@isp.example").count() == 5
+    assert (
+        Notification.objects.filter(kind=NotificationKind.ACKNOWLEDGEMENT, recipient="abuse@isp.example").count() == 5
+    )
 
 
 def test_the_limits_are_counted_in_a_store_every_process_shares(settings, db):
@@ -118,7 +120,12 @@ def test_a_reply_with_a_broken_base64_part_is_held_and_changes_nothing(ticket, a
 def test_content_that_cannot_be_decoded_opens_no_ticket(customer, support, content_type, encoding, body):
     raw = (
         b"From: cliente@example.com\nTo: suporte@example.com\nSubject: Site\nMessage-ID: <x1@example.com>\n"
-        b"MIME-Version: 1.0\nContent-Type: " + content_type + b"\nContent-Transfer-Encoding: " + encoding + b"\n\n" + body
+        b"MIME-Version: 1.0\nContent-Type: "
+        + content_type
+        + b"\nContent-Transfer-Encoding: "
+        + encoding
+        + b"\n\n"
+        + body
     )
     inbound = ingest(raw)
     assert (inbound.state, inbound.reason) == (InboundState.HELD, "content that cannot be decoded")
