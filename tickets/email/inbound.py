@@ -37,10 +37,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 # Reasons are stored in English, as a log would; the review page shows the fixed ones translated.
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Contact
 from departments.models import Department
@@ -225,7 +224,7 @@ def _route(mail, envelope_recipient, envelope):
         "department": department,
     }
     if mail.bounce or envelope.from_mail_system:
-        return InboundState.DROPPED, mail.automatic or N_("empty return path"), {**fields, "bounce": True}
+        return InboundState.DROPPED, mail.automatic or gettext_noop("empty return path"), {**fields, "bounce": True}
     automatic = mail.automatic or _echo(mail, from_us)
     if automatic:
         return InboundState.DROPPED, automatic, fields
@@ -233,28 +232,28 @@ def _route(mail, envelope_recipient, envelope):
         return InboundState.REJECTED, mail.sender_problem, fields
     ticket = _matching_ticket(mail)
     if ticket is None and department is None:
-        return InboundState.REJECTED, N_("not addressed to a department"), fields
+        return InboundState.REJECTED, gettext_noop("not addressed to a department"), fields
     fields["department"] = department = department or ticket.department
     checked = authentication.judge(mail.authentication_results, mail.sender, envelope.results)
     fields.update(verdict=checked.verdict, authentication=checked.summary)
     if checked.failed:
-        return InboundState.HELD, N_("sender authentication failed"), fields
+        return InboundState.HELD, gettext_noop("sender authentication failed"), fields
     if checked.verdict == AuthVerdict.NONE and settings.INBOUND_UNAUTHENTICATED == "hold":
-        return InboundState.HELD, N_("sender not authenticated"), fields
+        return InboundState.HELD, gettext_noop("sender not authenticated"), fields
     if mail.unreadable:
-        return InboundState.HELD, N_("content that cannot be decoded"), fields
+        return InboundState.HELD, gettext_noop("content that cannot be decoded"), fields
     if not ratelimit.allow("inbound_sender", mail.sender):
-        return InboundState.HELD, N_("too many messages from this address"), fields
+        return InboundState.HELD, gettext_noop("too many messages from this address"), fields
 
     if ticket is not None:
         writer = _writer_for(ticket, mail.sender)
         added = _already_added(ticket, mail)
         if writer is not None and added is not None:
             # The same reply delivered to a second of our addresses (To one department, Cc another).
-            return InboundState.ACCEPTED, N_("copy of a reply already added"), {**fields, "ticket": ticket}
+            return InboundState.ACCEPTED, gettext_noop("copy of a reply already added"), {**fields, "ticket": ticket}
         if writer is not None:
             message = _add_reply(ticket, writer, mail)
-            return InboundState.ACCEPTED, N_("reply"), {**fields, "ticket": ticket, "result_message": message}
+            return InboundState.ACCEPTED, gettext_noop("reply"), {**fields, "ticket": ticket, "result_message": message}
         if _works_department(mail.sender, ticket):
             reason = f"staff mail about {ticket.display_reference}: staff reply in the workspace"
             return InboundState.HELD, reason, fields
@@ -265,7 +264,7 @@ def _route(mail, envelope_recipient, envelope):
         requester = Requester(customer=None, sender_email=mail.sender)
     if requester is not None:
         ticket = _open_ticket(department, requester, mail)
-        reason = N_("guest ticket") if requester.customer is None else N_("new ticket")
+        reason = gettext_noop("guest ticket") if requester.customer is None else gettext_noop("new ticket")
         return InboundState.ACCEPTED, reason, {**fields, "ticket": ticket, "result_message": ticket.messages.first()}
 
     now = timezone.now()
@@ -273,7 +272,7 @@ def _route(mail, envelope_recipient, envelope):
     recently = InboundEmail.objects.filter(sender=mail.sender, notice_sent_at__gt=now - timedelta(days=1))
     if not recently.exists():
         fields["notice_sent_at"] = now
-    return InboundState.HELD, N_("unknown sender"), fields
+    return InboundState.HELD, gettext_noop("unknown sender"), fields
 
 
 def _one_sender_at_a_time(address):
@@ -304,9 +303,9 @@ def _addresses(mail, envelope_recipient):
 def _echo(mail, from_us):
     """Our own mail coming back (a forward, a misconfigured alias): never processed again."""
     if is_our_message_id(mail.message_id):
-        return N_("our own Message-ID")
+        return gettext_noop("our own Message-ID")
     if from_us:
-        return N_("sent from our own address")
+        return gettext_noop("sent from our own address")
     return ""
 
 

@@ -15,7 +15,7 @@ from email.utils import getaddresses
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext_noop as N_  # reasons: stored in English, shown translated
+from django.utils.translation import gettext_noop  # reasons: stored in English, shown translated
 
 from tickets.email.text import html_to_text
 
@@ -156,29 +156,29 @@ def _sender(message):
     """The one address of From, strictly: never a display name, never one of several."""
     values = raw_headers(message, "from")
     if not values:
-        return "", N_("no From header")
+        return "", gettext_noop("no From header")
     if len(values) > 1:
-        return "", N_("several From headers")
+        return "", gettext_noop("several From headers")
     try:
         header = policy.default.header_factory("from", values[0])
         addresses = list(header.addresses)
         defects = header.defects
         groups = header.groups
     except HEADER_ERRORS:
-        return "", N_("unreadable From header")
+        return "", gettext_noop("unreadable From header")
     if len(addresses) != 1 or any(group.display_name is not None for group in groups):
-        return "", N_("From must name exactly one address")
+        return "", gettext_noop("From must name exactly one address")
     if any(isinstance(defect, _AMBIGUOUS) for defect in defects):
-        return "", N_("ambiguous From header")
+        return "", gettext_noop("ambiguous From header")
     address = addresses[0].addr_spec.lower()
     # A second, independent parse must agree, so that no parser difference decides who wrote.
     lenient = [addr.lower() for _name, addr in getaddresses([values[0]]) if addr]
     if lenient != [address] or not _STRICT_ADDRESS.match(address) or len(address) > 254:
-        return "", N_("ambiguous From header")
+        return "", gettext_noop("ambiguous From header")
     try:
         validate_email(address)
     except ValidationError:
-        return "", N_("invalid From address")
+        return "", gettext_noop("invalid From address")
     return address, ""
 
 
@@ -217,27 +217,27 @@ def _automatic(message):
     if precedence in ("bulk", "junk", "list"):
         reasons.append(f"Precedence: {precedence}")
     if raw_headers(message, "list-id"):
-        reasons.append(N_("mailing list (List-Id)"))
+        reasons.append(gettext_noop("mailing list (List-Id)"))
     bounce = _bounce(message)
     if bounce:
         reasons.append(bounce)
     if raw_headers(message, "x-autoreply") or raw_headers(message, "x-autorespond"):
-        reasons.append(N_("auto-reply (X-Autoreply)"))
+        reasons.append(gettext_noop("auto-reply (X-Autoreply)"))
     return (reasons[0] if reasons else ""), bool(bounce)
 
 
 def _bounce(message):
     """Why this is a delivery report (a bounce), however it arrived, or ""."""
     if any(value.strip().strip("<>").strip() == "" for value in raw_headers(message, "return-path")):
-        return N_("empty return path")
+        return gettext_noop("empty return path")
     if _is_report(message):
-        return N_("delivery or read report")
+        return gettext_noop("delivery or read report")
     if _SYSTEM_SENDERS.search(_header(message, "from")):
-        return N_("mail system (MAILER-DAEMON)")
+        return gettext_noop("mail system (MAILER-DAEMON)")
     if raw_headers(message, "x-failed-recipients"):
-        return N_("delivery report (X-Failed-Recipients)")
+        return gettext_noop("delivery report (X-Failed-Recipients)")
     if _BOUNCE_SUBJECTS.match(one_line(decode_header(_header(message, "subject")))):
-        return N_("delivery report (subject)")
+        return gettext_noop("delivery report (subject)")
     return ""
 
 
@@ -252,7 +252,7 @@ def _is_report(message):
 # Body and attachments
 
 
-UNREADABLE = N_("[A part of this message could not be decoded; it was kept out of the text.]")
+UNREADABLE = gettext_noop("[A part of this message could not be decoded; it was kept out of the text.]")
 # A text part with any of these is binary data that a text decoder would turn into garbage.
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _BROKEN_QP = re.compile(rb"=(?![0-9A-Fa-f]{2}|\r?\n|\Z)")
@@ -270,7 +270,7 @@ def _collect(part, texts, htmls, attachments, unreadable, body_allowed):
     if content_type.startswith("multipart/") and not part.is_multipart():
         # A multipart whose boundary never appears: its body is raw MIME, not anyone's text.
         if body_allowed:
-            unreadable.append(N_("broken multipart boundary"))
+            unreadable.append(gettext_noop("broken multipart boundary"))
             texts.append(UNREADABLE)
         return
     if content_type.startswith("multipart/"):
@@ -298,15 +298,15 @@ def _read_text(part, charset):
     """(the text of a body part, ""), or ("", why it cannot be read)."""
     data = _payload(part)
     if any(isinstance(defect, errors.InvalidBase64LengthDefect) for defect in part.defects):
-        return "", N_("broken base64")
+        return "", gettext_noop("broken base64")
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
     if encoding == "quoted-printable" and _BROKEN_QP.search(_raw_payload(part)):
-        return "", N_("broken quoted-printable")
+        return "", gettext_noop("broken quoted-printable")
     text = decode_text(data, charset)
     if text is None:
-        return "", N_("unknown charset")
+        return "", gettext_noop("unknown charset")
     if _BINARY.search(text):
-        return "", N_("binary data in a text part")
+        return "", gettext_noop("binary data in a text part")
     return text, ""
 
 
