@@ -13,6 +13,7 @@ from django.db import connection
 
 from tickets.models import InboundEmail, InboundState, Ticket
 from tickets.tests.emls import eml
+from tickets.tests.services import forget_rate_limits_in_the_database
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
@@ -24,6 +25,7 @@ def mta(transactional_db, tmp_path):
     On PostgreSQL the child connects to the test database itself. SQLite's test database lives
     in memory, so it is copied to a file in tmp_path for the child and copied back afterwards.
     """
+    forget_rate_limits_in_the_database()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_TEST_NAME", "REDIS_URL")}
     env.update(VAR_DIR=str(tmp_path), EMAIL_FILE_PATH=str(tmp_path / "mail"), MEDIA_ROOT=str(tmp_path / "uploads"))
     db = connection.settings_dict

@@ -22,7 +22,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tickets.models import InboundEmail, InboundState, Ticket
-from tickets.tests.services import require_service
+from tickets.tests.services import forget_rate_limits_in_the_database, require_service
 
 DEPLOY = Path(django_settings.BASE_DIR) / "deploy" / "postfix"
 PIPE_USER = "helpdesk"
@@ -130,6 +130,7 @@ def postfix(transactional_db, settings):
         require_service(False, problem)
     if connection.vendor != "postgresql":
         pytest.skip("the pipe's own process needs a database server (this run's test database is in memory)")
+    forget_rate_limits_in_the_database()
     root = Path(tempfile.mkdtemp(prefix="helpdesk-postfix-"))
     root.chmod(0o755)
     work = root / "helpdesk"  # what the pipe user may write: uploads, .eml files of the mail we send
