@@ -110,9 +110,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # In the database, shared by every process: where the rate limits count while Redis is down.
-    # Created by `manage.py createcachetable` (the release step).
-    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "helpdesk_cache"},
+    # In the database, shared by every process (each MTA pipe run is a new one) and working while Redis
+    # is down: the rate limits count here, and the default cache answers from here during an outage.
+    # The table is created by the migration tickets/0008_inbound_authentication.
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "helpdesk_ratelimit"},
 }
 if REDIS_URL:
     # Short timeouts, and while Redis is unreachable the `ratelimit` cache answers (helpdesk/cache.py).
@@ -270,14 +271,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Helpdesk <suporte@example.co
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # Providers whose inbound and tracking webhooks are served under /anymail/<provider>/: the sending
-# provider by default. An unconfigured provider's webhook would only answer errors, so it is not routed.
-MAIL_WEBHOOK_PROVIDERS = env_list(
-    "MAIL_WEBHOOK_PROVIDERS", ["mailgun", "postmark", "sendgrid"] if "." in _EMAIL_BACKEND else [_EMAIL_BACKEND]
-)
+# provider by default. Each is served only while its credentials are set (ANYMAIL_WEBHOOK_SECRET,
+# or the provider's signing key): otherwise it answers 404 and `check --deploy` fails.
+MAIL_WEBHOOK_PROVIDERS = env_list("MAIL_WEBHOOK_PROVIDERS", [] if "." in _EMAIL_BACKEND else [_EMAIL_BACKEND])
 EMAIL_SUBJECT_PREFIX_TICKET = env_str("TICKET_SUBJECT_PREFIX", "")
 # Inbound mail over these limits is rejected (the MTA bounces it; only its headers are kept).
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 INBOUND_MAX_PARTS = env_int("INBOUND_MAX_PARTS", 100, minimum=1)
+# Sender authentication: only Authentication-Results stamped by these hosts (authserv-ids, e.g. the
+# receiving MTA's hostname) count. Mail that fails is always held; mail that nothing trusted
+# checked (verdict "none") is accepted by default ("accept"), or held for review ("hold").
+INBOUND_AUTHSERV_IDS = env_list("INBOUND_AUTHSERV_IDS", [])
+INBOUND_UNAUTHENTICATED = env_str("INBOUND_UNAUTHENTICATED", "accept")
+if INBOUND_UNAUTHENTICATED not in ("accept", "hold"):
+    raise ImproperlyConfigured(f"INBOUND_UNAUTHENTICATED must be accept or hold, got {INBOUND_UNAUTHENTICATED!r}")
+# Two copies of a message without a Message-ID within this many seconds are stored once.
+INBOUND_DUPLICATE_WINDOW = env_int("INBOUND_DUPLICATE_WINDOW", 86400, minimum=60)
 
 HELPDESK_NAME = env_str("HELPDESK_NAME", "Helpdesk")
 

@@ -9,7 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound, tracking
 
-        from tickets import choices
+        from tickets import checks, choices  # noqa: F401 (checks register themselves)
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
 

@@ -9,6 +9,7 @@ periodic sweep (tickets.tasks.mail.sweep_outbox) sends it later.
 from django.conf import settings
 from django.db import transaction
 
+from helpdesk import ratelimit
 from tickets.email.outbound import new_message_id
 from tickets.models import Notification, NotificationKind
 
@@ -16,7 +17,10 @@ from tickets.models import Notification, NotificationKind
 def ticket_opened(ticket, message):
     """Acknowledge a new ticket to its requesters; tell the department's agents about it."""
     author = message.author
-    _notify(NotificationKind.ACKNOWLEDGEMENT, ticket, _requesters(ticket), thread_message=message)
+    requesters = _requesters(ticket)
+    if ticket.customer_id is None and not ratelimit.allow("guest_notice", ticket.guest_email.lower()):
+        requesters = []  # a guest's address got enough acknowledgements today
+    _notify(NotificationKind.ACKNOWLEDGEMENT, ticket, requesters, thread_message=message)
     _notify(
         NotificationKind.NEW_TICKET,
         ticket,

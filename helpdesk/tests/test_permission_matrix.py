@@ -285,6 +285,7 @@ def test_the_admin_is_for_superusers_only(role, world, client, request):
 @pytest.mark.parametrize("role", ["anonymous", "customer", "admin"])
 def test_webhooks_refuse_requests_without_the_provider_credentials(role, world, client, request, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook:s3cret", "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}
+    settings.MAIL_WEBHOOK_PROVIDERS = ["mailgun", "postmark", "sendgrid", "amazon_ses"]
     if role != "anonymous":
         client.force_login(request.getfixturevalue({"admin": "admin_user"}.get(role, role)))
     names = [name for name in _named_urls(get_resolver().url_patterns) if name.startswith("anymail:")]
@@ -292,11 +293,15 @@ def test_webhooks_refuse_requests_without_the_provider_credentials(role, world, 
     messages = InboundEmail.objects.count()
     for name in names:
         response = client.post(reverse(name), b"{}", content_type="application/json")
-        assert response.status_code in (400, 401, 403), (name, response.status_code)
+        served = name.removeprefix("anymail:").startswith(tuple(settings.MAIL_WEBHOOK_PROVIDERS))
+        # Served routes refuse the post; the others (no provider credentials, or not ours) are not there.
+        assert response.status_code in ((400, 401, 403) if served else (404,)), (name, response.status_code)
     assert InboundEmail.objects.count() == messages
 
 
 def test_only_the_configured_providers_webhooks_are_served(client, db, settings):
-    assert settings.MAIL_WEBHOOK_PROVIDERS == ["mailgun", "postmark", "sendgrid"]
-    assert client.post("/anymail/resend/inbound/", b"{}", content_type="application/json").status_code == 404
-    assert client.post("/anymail/postmark/inbound/", b"{}", content_type="application/json").status_code != 404
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    settings.MAIL_WEBHOOK_PROVIDERS = ["postmark"]
+    assert client.post("/anymail/sendgrid/inbound/", b"{}", content_type="application/json").status_code == 404
+    assert client.post("/anymail/postmark/inbound/", b"{}", content_type="application/json").status_code == 400
+

@@ -50,6 +50,7 @@ def test_asking_mails_a_confirmation_link_and_erases_nothing_yet(login, customer
     (mail,) = mailoutbox
     assert mail.to == ["cliente@example.com"]
     assert mail.subject == "Confirm the deletion of your account at Helpdesk"
+    assert mail.message()["Auto-Submitted"] == "auto-generated"
     assert _confirmation_link(mail) in mail.alternatives[0][0]
     customer.refresh_from_db()
     assert customer.is_active and not Erasure.objects.exists()

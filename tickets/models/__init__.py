@@ -1,7 +1,7 @@
 from tickets.models.canned import CannedReply
 from tickets.models.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Speaker, Status
 from tickets.models.event import TicketEvent
-from tickets.models.inbound import InboundEmail, InboundState
+from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, RemovalReason, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
@@ -12,6 +12,7 @@ __all__ = [
     "PRIORITY_RANK",
     "WAITING_FOR_STAFF",
     "Attachment",
+    "AuthVerdict",
     "CannedReply",
     "DeliveryState",
     "EscalationRefused",
