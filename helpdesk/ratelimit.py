@@ -12,6 +12,7 @@ LIMITS = {
     "ticket_reply": (60, 3600),
     "contact_add": (10, 3600),
     "inbound_sender": (30, 3600),
+    "ticket_rating": (20, 3600),
 }
 
 
