@@ -52,7 +52,7 @@ class Department(models.Model):
         _("question in Portuguese"),
         max_length=200,
         blank=True,
-        help_text=_("Empty: “Como foi o nosso atendimento neste chamado?”"),
+        help_text=_("Empty: “Como foi o nosso atendimento neste ticket?”"),
     )
     satisfaction_question_en = models.CharField(
         _("question in English"),

@@ -133,6 +133,10 @@ def email_survey(notification):
     closing = ticket.current_closing()
     if closing is None or Rating.objects.filter(closing=closing).exists():
         return None
+    message = notification.thread_message
+    if message is not None and _replied_after(message, closing):
+        # A reply that did not close the ticket (a later one did): its e-mail does not ask.
+        return None
     return Survey(
         ticket=ticket,
         closing=closing,
@@ -140,6 +144,17 @@ def email_survey(notification):
         question=ticket.department.satisfaction_question(),
         choices=choices(ticket.department.satisfaction_scale, ticket=ticket, closing=closing),
         form_url=site_url(rating_url(ticket, closing)),
+    )
+
+
+def _replied_after(message, closing):
+    """Whether the thread went on after `message` before `closing`, or `message` came after it."""
+    if message.created_at > closing.created_at:
+        return True
+    return (
+        message.ticket.messages.filter(internal=False, created_at__gt=message.created_at)
+        .filter(created_at__lte=closing.created_at)
+        .exists()
     )
 
 
