@@ -258,7 +258,7 @@ def report(user, days, now=None):
         ticket__merged_into__isnull=True,
     ).count()
     names = {
-        "department_id": {department.pk: department.name for department in departments},
+        "department_id": {None: "", **{department.pk: department.name for department in departments}},
         "agent_id": _names(ratings, "agent_id", get_user_model(), "name", _("Nobody assigned")),
         "service_id": _names(ratings, "service_id", Service, "name", _("No service")),
     }
