@@ -408,7 +408,7 @@ def test_a_good_rating_tells_nobody(closed, supervisor, client, mailoutbox, djan
 
 
 def test_a_supervisor_of_another_department_is_not_told(
-    closed, billing, client, mailoutbox, django_capture_on_commit_callbacks
+    closed, supervisor, billing, client, mailoutbox, django_capture_on_commit_callbacks
 ):
     from accounts.models import User
 
@@ -420,4 +420,4 @@ def test_a_supervisor_of_another_department_is_not_told(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(path, {"score": "bad"})
 
-    assert [m.to for m in mailoutbox] == [[]] or "chefe.fin@example.com" not in [a for m in mailoutbox for a in m.to]
+    assert [m.to for m in mailoutbox] == [["supervisor@example.com"]]
