@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from departments.models import Membership, Service
@@ -230,3 +231,10 @@ def test_a_service_deleted_later_does_not_break_the_report(ticket, agent, superv
     ticket.set_service(None, by=agent)
     Service.objects.filter(pk=hosting.pk).delete()
     assert [row.name for row in satisfaction.report(supervisor, 30).by_service] == ["No service"]
+
+
+def test_the_dashboard_s_satisfaction_is_kept_a_few_minutes_like_its_other_period_figures(ticket, agent, supervisor):
+    first = satisfaction.report(supervisor, 30)
+    rated(ticket, "bad", by=agent)
+    assert satisfaction.report(supervisor, 30).totals.rated == first.totals.rated == 0
+    assert satisfaction.report(supervisor, 30, now=timezone.now()).totals.rated == 1
