@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='department',
             name='satisfaction_question_pt',
-            field=models.CharField(blank=True, help_text='Empty: “Como foi o nosso atendimento neste chamado?”', max_length=200, verbose_name='question in Portuguese'),
+            field=models.CharField(blank=True, help_text='Empty: “Como foi o nosso atendimento neste ticket?”', max_length=200, verbose_name='question in Portuguese'),
         ),
         migrations.AddField(
             model_name='department',
