@@ -17,6 +17,7 @@ LIMITS = {
     # Acknowledgements to a guest's address (whose From nobody vouched for): a forged sender
     # cannot turn us into a mail cannon aimed at someone else.
     "guest_notice": (5, 86400),
+    "ticket_rating": (20, 3600),
 }
 
 

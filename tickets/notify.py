@@ -64,6 +64,11 @@ def ticket_overdue(ticket, event):
     _tell_supervisors(NotificationKind.OVERDUE, ticket, event)
 
 
+def bad_rating(ticket, event):
+    """A bad rating, with its comment, to the supervisors of the ticket's department."""
+    _tell_supervisors(NotificationKind.BAD_RATING, ticket, event)
+
+
 def _tell_supervisors(kind, ticket, event):
     _notify(kind, ticket, _users(ticket.department.supervisors(), exclude=event.actor), event=event)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from tickets import satisfaction
 from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket, TicketSearch
 
 PAGE_SIZE = 25
@@ -75,6 +76,7 @@ DEFAULTS = {
     "service": "",
     "overdue": "",
     "escalated": "",
+    "rating": "",
     "sort": DEFAULT_SORT,
 }
 
@@ -154,6 +156,8 @@ class QueueFilter:
         for flag in ("overdue", "escalated"):
             if get(flag) == "1":
                 state[flag] = "1"
+        if get("rating") in dict(satisfaction.RATING_FILTERS):
+            state["rating"] = get("rating")
         if get("sort") in SORTS:
             state["sort"] = get("sort")
         return state
@@ -200,6 +204,8 @@ class QueueFilter:
             qs = qs.overdue(self.now)
         if state["escalated"]:
             qs = qs.open().filter(escalated_at__isnull=False)
+        if state["rating"]:
+            qs = satisfaction.filter_tickets(qs, state["rating"])
         if state["q"]:
             qs = qs.filter(search_condition(state["q"], connections[qs.db].vendor))
         return qs

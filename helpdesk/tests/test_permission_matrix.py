@@ -12,7 +12,8 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Contact
-from tickets.models import InboundEmail, InboundState
+from tickets.models import InboundEmail, InboundState, Rating
+from tickets.satisfaction import make_token
 from tickets.tests.files import png_upload
 
 ROLES = ["anonymous", "customer", "other_customer", "agent", "other_agent", "supervisor", "admin"]
@@ -85,6 +86,18 @@ CASES = [
     Case("tickets:close", "post", ref, expect=customer_only("done")),
     Case("tickets:close", "get", ref, expect=expect(405, anonymous="login"), label="close by GET"),
     Case("tickets:escalate", "post", ref, lambda w: {"reason": "Sem resposta."}, customer_only("done")),
+    # The rating links of a closing e-mail: the signed token is the credential, whoever follows it.
+    Case("tickets:rate", kwargs=lambda w: w.rating_link, expect=expect("ok")),
+    Case("tickets:rate", "post", lambda w: w.rating_link, lambda w: {"score": "good"}, expect("done"), "rate"),
+    Case(
+        "tickets:rate",
+        "post",
+        lambda w: {**w.rating_link, "reference": w.ticket.reference},
+        lambda w: {"score": "good"},
+        expect(404),
+        "rate with the token of another ticket",
+    ),
+    Case("tickets:rate_thanks", kwargs=lambda w: w.rating_link, expect=expect("done")),
     Case(
         "tickets:attachment",
         kwargs=lambda w: {"reference": w.ticket.reference, "pk": w.public_file.pk},
@@ -208,12 +221,15 @@ class World:
     held: object
     contact: object
     billing: object
+    rating_link: dict
 
 
 @pytest.fixture
 def world(make_ticket, customer, agent, billing, other_customer, other_agent, supervisor, admin_user):
     ticket = make_ticket(uploads=[png_upload("erro.png")])
     other_ticket = make_ticket(subject="Outro problema")
+    closed = make_ticket(subject="Resolvido")
+    closed.close(by=agent)
     note = ticket.reply(author=agent, body="Nota interna.", internal=True, uploads=[png_upload("interno.png")])
     held = InboundEmail.objects.create(
         raw=b"From: x@y.example\r\n\r\nOi", sender="x@y.example", department=ticket.department, state=InboundState.HELD
@@ -226,6 +242,7 @@ def world(make_ticket, customer, agent, billing, other_customer, other_agent, su
         held=held,
         contact=Contact.objects.create(user=customer, email="socio@example.com"),
         billing=billing,
+        rating_link={"reference": closed.reference, "token": make_token(closed, closed.current_closing())},
     )
 
 
@@ -238,6 +255,7 @@ def _snapshot(world):
         ticket.events.count(),
         InboundEmail.objects.get(pk=world.held.pk).state,
         Contact.objects.filter(pk=world.contact.pk).count(),
+        Rating.objects.count(),
     )
 
 

@@ -26,6 +26,7 @@ STAFF_KINDS = {
     NotificationKind.CUSTOMER_REPLY,
     NotificationKind.ESCALATED,
     NotificationKind.OVERDUE,
+    NotificationKind.BAD_RATING,
 }
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.

@@ -1,10 +1,11 @@
 from tickets.models.canned import CannedReply
-from tickets.models.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Speaker, Status
+from tickets.models.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Scale, Score, Speaker, Status
 from tickets.models.event import TicketEvent
 from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, RemovalReason, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.satisfaction import Rating, RatingRefused
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
 
@@ -23,6 +24,10 @@ __all__ = [
     "EventKind",
     "Message",
     "Priority",
+    "Rating",
+    "RatingRefused",
+    "Scale",
+    "Score",
     "RemovalReason",
     "Source",
     "Speaker",

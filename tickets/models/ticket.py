@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models.enums import WAITING_FOR_STAFF, Priority, Speaker, Status
 from tickets.models.lifecycle import TicketLifecycle
+from tickets.models.satisfaction import TicketSatisfaction
 
 
 class TicketQuerySet(models.QuerySet):
@@ -73,7 +74,7 @@ class TicketQuerySet(models.QuerySet):
         )
 
 
-class Ticket(TicketLifecycle, models.Model):
+class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
     reference = models.PositiveBigIntegerField(_("reference"), unique=True, editable=False)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
