@@ -5,6 +5,7 @@ from tickets.models.inbound import InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.rollup import Measure, NewTicketCount, OpenTicketCount, ResponseTimeCount
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
 
@@ -17,11 +18,15 @@ __all__ = [
     "EscalationRefused",
     "InboundEmail",
     "InboundState",
+    "Measure",
+    "NewTicketCount",
     "Notification",
     "NotificationKind",
+    "OpenTicketCount",
     "EventKind",
     "Message",
     "Priority",
+    "ResponseTimeCount",
     "Source",
     "Speaker",
     "Status",
