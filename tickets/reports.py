@@ -285,6 +285,10 @@ class Report:
         return round(100 * (volume["created"] - volume["created_before"]) / volume["created_before"])
 
     @property
+    def cache_seconds(self):
+        return CACHE_REFRESHES * settings.DASHBOARD_REFRESH_SECONDS
+
+    @property
     def sections(self):
         """(section, its figures as the template shows them) for each card, in order."""
         shown = []
