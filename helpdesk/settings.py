@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "privacy",
     "crispy_forms",
     "crispy_bootstrap5",
     "anymail",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -149,6 +152,8 @@ CELERY_BEAT_SCHEDULE = {
     "compact-rollups": {"task": "tickets.tasks.dashboard.compact_rollups", "schedule": 60.0},
     "refresh-dashboard": {"task": "tickets.tasks.dashboard.refresh_dashboard", "schedule": DASHBOARD_REFRESH_SECONDS},
     "reconcile-rollups": {"task": "tickets.tasks.dashboard.reconcile_rollups", "schedule": crontab(hour=3, minute=17)},
+    # Personal data: files, raw mail and data exports past their department's retention.
+    "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }
 
 # Accounts
@@ -183,6 +188,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "1/3m/key",
 }
+
+# Second factor (django-allauth's MFA): TOTP with recovery codes, required for staff when set.
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+
+# Personal data: a customer's data export link works this many days.
+DATA_EXPORT_LINK_DAYS = env_int("DATA_EXPORT_LINK_DAYS", 7, minimum=1)
 
 # Internationalisation
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "pt-br")

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0002_response_targets'),
-        ('tickets', '0006_ticket_search'),
+        ('tickets', '0007_attachment_removal_erased_event'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
