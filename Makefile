@@ -14,6 +14,7 @@ $(VENV)/.installed: requirements.txt
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -34,6 +35,7 @@ messages: $(VENV)/.installed
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate
+	$(PY) manage.py createcachetable
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A helpdesk worker --loglevel INFO

@@ -100,6 +100,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # A connection kept open across a database restart is checked and replaced, not used broken.
+        conn_health_checks=True,
     )
 }
 if env_str("DATABASE_TEST_NAME"):
@@ -108,10 +110,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the Celery broker and the cache when set; without it tasks run in-process.
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # In the database, shared by every process: where the rate limits count while Redis is down.
+    # Created by `manage.py createcachetable` (the release step).
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "helpdesk_cache"},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Short timeouts, and while Redis is unreachable the `ratelimit` cache answers (helpdesk/cache.py).
+    CACHES["default"] = {
+        "BACKEND": "helpdesk.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"FALLBACK": "ratelimit"},
+    }
 # Every cache key starts with this, so installations sharing one Redis database never read each
 # other's entries (sessions, figures, menus). By default it names the database the installation uses.
 _database = DATABASES["default"]
@@ -132,14 +143,21 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Workers and beat wait for the broker however long it is away, and reconnect by themselves.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A web request must not hang for minutes when Redis is down: the outbox sweep re-queues.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A web request must not wait on a broker that is down: one quick attempt, then the notification
+# stays in the outbox for the sweep (tickets.tasks.mail.queue_notifications).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.2,
-    "socket_connect_timeout": 2,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 0.25,
 }
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     # Mail whose task was lost (Redis down at commit) or that waits for a retry.
@@ -298,8 +316,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Sessions are stored in the database and read through the cache: no query per page for them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a Redis outage logs nobody out, and a logout made during
+# one cannot come back from a stale cached copy.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

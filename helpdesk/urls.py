@@ -23,4 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("anymail/", include((webhooks, "anymail"))),
     path("healthz", views.healthz, name="healthz"),
+    path("status", views.status, name="status"),
 ]
+
+handler500 = views.server_error

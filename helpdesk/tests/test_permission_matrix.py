@@ -156,6 +156,7 @@ CASES = [
     Case("account_reset_password_from_key", kwargs=lambda w: {"uidb36": "1", "key": "x-y"}, expect=expect("ok")),
     Case("account_reset_password_from_key_done", expect=expect("ok")),
     Case("healthz", expect=expect("ok")),
+    Case("status", expect=expect("ok")),
     # Personal data (privacy/): each user's own page; the export and the erasure link only for their owner.
     Case("privacy:data", expect=expect("ok", anonymous="login")),
     Case("privacy:export_request", "post", expect=expect("done", anonymous="login")),
