@@ -5,11 +5,13 @@ outgoing mail written as .eml files under var/mail/. Production sets DEBUG=0 and
 variables listed in the README.
 """
 
+import hashlib
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +124,17 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "OPTIONS": {"FALLBACK": "ratelimit"},
     }
+# Every cache key starts with this, so installations sharing one Redis database never read each
+# other's entries (sessions, figures, menus). By default it names the database the installation uses.
+_database = DATABASES["default"]
+CACHE_KEY_PREFIX = env_str(
+    "CACHE_KEY_PREFIX",
+    "helpdesk-"
+    + hashlib.sha256(
+        "|".join(str(_database.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME")).encode()
+    ).hexdigest()[:12],
+)
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host, or kombu warns on every process start
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -146,12 +159,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 0.25,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     # Mail whose task was lost (Redis down at commit) or that waits for a retry.
     "sweep-outbox": {"task": "tickets.tasks.mail.sweep_outbox", "schedule": 60.0},
     # Response targets: breaches are noticed within a minute; Answered tickets close within the hour.
     "mark-overdue": {"task": "tickets.tasks.sla.mark_overdue_tickets", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.sla.auto_close_tickets", "schedule": 900.0},
+    # The dashboard: changes' rows folded into its counts, its cached figures recomputed before
+    # they expire (they are kept three times as long), and its counts checked against the tickets.
+    "compact-rollups": {"task": "tickets.tasks.dashboard.compact_rollups", "schedule": 60.0},
+    "refresh-dashboard": {"task": "tickets.tasks.dashboard.refresh_dashboard", "schedule": DASHBOARD_REFRESH_SECONDS},
+    "reconcile-rollups": {"task": "tickets.tasks.dashboard.reconcile_rollups", "schedule": crontab(hour=3, minute=17)},
     # Personal data: files, raw mail and data exports past their department's retention.
     "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }

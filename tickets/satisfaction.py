@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Service
+from departments.models import Department, Service
 from helpdesk.links import site_url
 from tickets import reports
 from tickets.models import NotificationKind, Rating, Score, Ticket, TicketEvent
@@ -247,16 +248,19 @@ def report(user, days, now=None):
     closed in the period in the departments that ask (merged duplicates are not asked). Like the dashboard's other
     period figures, computed once per department set, period and time zone for a few minutes.
     """
-    departments = list(reports.scope(user))
+    ids = [department.pk for department in reports.scope(user)]
     if now is not None:
-        return _report(departments, days, now)
-    ids = ",".join(str(department.pk) for department in departments)
-    key = f"dashboard:satisfaction:{ids}:{days}:{timezone.get_current_timezone_name()}"
+        return _report(_departments(ids), days, now)
+    key = f"dashboard:satisfaction:{','.join(map(str, ids))}:{days}:{timezone.get_current_timezone_name()}"
     figures = cache.get(key)
     if figures is None:
-        figures = _report(departments, days, timezone.now())
-        cache.set(key, figures, reports.PERIOD_CACHE_SECONDS)
+        figures = _report(_departments(ids), days, timezone.now())
+        cache.set(key, figures, settings.DASHBOARD_REFRESH_SECONDS)
     return figures
+
+
+def _departments(ids):
+    return list(Department.objects.filter(pk__in=ids))
 
 
 def _report(departments, days, now):

@@ -5,6 +5,7 @@ from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, RemovalReason, Source
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.rollup import Measure, NewTicketCount, OpenTicketCount, ResponseTimeCount
 from tickets.models.satisfaction import Rating, RatingRefused
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
@@ -19,8 +20,11 @@ __all__ = [
     "EscalationRefused",
     "InboundEmail",
     "InboundState",
+    "Measure",
+    "NewTicketCount",
     "Notification",
     "NotificationKind",
+    "OpenTicketCount",
     "EventKind",
     "Message",
     "Priority",
@@ -29,6 +33,7 @@ __all__ = [
     "Scale",
     "Score",
     "RemovalReason",
+    "ResponseTimeCount",
     "Source",
     "Speaker",
     "Status",
