@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE = {
     # Response targets: breaches are noticed within a minute; Answered tickets close within the hour.
     "mark-overdue": {"task": "tickets.tasks.sla.mark_overdue_tickets", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.sla.auto_close_tickets", "schedule": 900.0},
+    # Recurring problems: bursts of similar new tickets noticed within a minute; replies to all
+    # linked tickets whose task was lost are taken up again.
+    "notice-bursts": {"task": "tickets.tasks.problems.notice_bursts", "schedule": 60.0},
+    "resume-broadcasts": {"task": "tickets.tasks.problems.resume_broadcasts", "schedule": 120.0},
 }
 
 # Accounts

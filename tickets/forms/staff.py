@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from departments.models import Department, Service
 from tickets import choices
 from tickets.attachments import AttachmentsField
-from tickets.models import Priority, Status, Ticket
+from tickets.models import Priority, Problem, Status, Ticket
 
 MAX_BULK = 200
 
@@ -135,6 +135,7 @@ class BulkActionForm(forms.Form):
         ("status", _("Set status")),
         ("close", _("Close")),
         ("transfer", _("Transfer")),
+        ("link_problem", _("Link to problem")),
     ]
 
     action = forms.ChoiceField(choices=ACTIONS)
@@ -142,11 +143,13 @@ class BulkActionForm(forms.Form):
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.active(), required=False)
+    problem = forms.ModelChoiceField(label=_("Problem"), queryset=None, required=False)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["agent"].queryset = _active_users()
+        self.fields["problem"].queryset = Problem.objects.staff_visible_to(user).active()
 
     def clean_tickets(self):
         references = [value for value in self.data.getlist("tickets") if value.isdigit()][:MAX_BULK]
@@ -161,7 +164,9 @@ class BulkActionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        needed = {"assign": "agent", "status": "status", "transfer": "department"}.get(data.get("action"))
+        needed = {"assign": "agent", "status": "status", "transfer": "department", "link_problem": "problem"}.get(
+            data.get("action")
+        )
         if needed and not data.get(needed):
             self.add_error(needed, _("Choose one for this action."))
         return data
@@ -170,7 +175,7 @@ class BulkActionForm(forms.Form):
         """Run the action on every selected ticket; returns a message saying what changed."""
         data = self.cleaned_data
         action, by = data["action"], self.user
-        changed = skipped = 0
+        changed = skipped = other_problem = 0
         for ticket in data["tickets"]:
             if action in ("assign_me", "assign", "unassign"):
                 agent = {"assign_me": by, "assign": data["agent"], "unassign": None}[action]
@@ -190,6 +195,14 @@ class BulkActionForm(forms.Form):
                 if ticket.department_id == data["department"].pk:
                     continue
                 ticket.transfer(data["department"], by=by)
+            elif action == "link_problem":
+                if ticket.problem_id == data["problem"].pk:
+                    continue
+                try:
+                    data["problem"].link(ticket, by=by)
+                except ValidationError:  # another department's ticket, or already in another problem
+                    other_problem += 1
+                    continue
             changed += 1
         message = ngettext("%(count)s ticket changed.", "%(count)s tickets changed.", changed) % {"count": changed}
         if skipped:
@@ -198,6 +211,12 @@ class BulkActionForm(forms.Form):
                 "%(count)s tickets left as they were: the agent does not work in their departments.",
                 skipped,
             ) % {"count": skipped}
+        if other_problem:
+            message += " " + ngettext(
+                "%(count)s ticket left as it was: it is in another department or already in another problem.",
+                "%(count)s tickets left as they were: they are in another department or already in another problem.",
+                other_problem,
+            ) % {"count": other_problem}
         return message
 
 

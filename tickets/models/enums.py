@@ -41,3 +41,14 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     AUTO_CLOSED = "auto_closed", _("Closed automatically")
     MERGED = "merged", _("Merged")
+    PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
+    PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
+    PROBLEM_STATUS = "problem_status", _("Problem status changed")
+
+
+class ProblemStatus(models.TextChoices):
+    """Where a recurring problem (tickets.models.problem) stands."""
+
+    INVESTIGATING = "investigating", _("Investigating")
+    KNOWN = "known", _("Known")
+    SOLVED = "solved", _("Solved")

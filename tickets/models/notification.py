@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalation (to supervisors)")
     OVERDUE = "overdue", _("Overdue (to supervisors)")
     UNKNOWN_SENDER = "unknown_sender", _("Notice to an unknown sender")
+    BURST = "burst", _("Burst of similar tickets (to supervisors)")
 
 
 class DeliveryState(models.TextChoices):
@@ -59,6 +60,14 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("inbound e-mail"),
+    )
+    burst = models.ForeignKey(
+        "tickets.Burst",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("burst"),
     )
     recipient = models.EmailField(_("recipient"))
     recipient_user = models.ForeignKey(

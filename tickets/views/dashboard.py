@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tickets import reports
+from tickets import problems, reports
 from tickets.access import staff_required
 from tickets.charts import stacked_bars
 
@@ -41,5 +41,11 @@ def dashboard(request):
     return render(
         request,
         "staff/dashboard.html",
-        {"report": report, "charts": charts, "periods": reports.PERIODS, "days": days},
+        {
+            "report": report,
+            "charts": charts,
+            "periods": reports.PERIODS,
+            "days": days,
+            "problem_rows": problems.dashboard_problems(request.user, days),
+        },
     )
