@@ -109,7 +109,12 @@ class AddTicketForm(forms.Form):
 class BroadcastForm(forms.Form):
     """A text for every linked ticket: a reply to all, or the solution."""
 
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=BODY_MAX)
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=BODY_MAX,
+        error_messages={"required": _("Write the message first.")},
+    )
 
     def __init__(self, *args, solve=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,12 +126,6 @@ class BroadcastForm(forms.Form):
             self.helper = _helper(_("Solve and tell every customer"), "btn-success")
         else:
             self.helper = _helper(_("Send to every linked ticket"))
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if not body.strip():
-            raise ValidationError(_("Write the message first."), code="empty")
-        return body
 
 
 class ProblemFilterForm(forms.Form):
