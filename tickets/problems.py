@@ -24,6 +24,8 @@ SIMILAR_WORDS = 12
 # Without PostgreSQL (development), the latest candidates are compared in Python.
 FALLBACK_CANDIDATES = 300
 MIN_WORD_LENGTH = 3
+# What the workspace's card shows of each similar ticket.
+SIMILAR_RELATED = ("problem",)
 DASHBOARD_PROBLEMS = 10
 
 
@@ -50,8 +52,9 @@ def _first_body(ticket):
 
 def similar_tickets(ticket, user, now=None, limit=SIMILAR_LIMIT):
     """The open tickets most like `ticket` among those `user` works: same department or service,
-    opened in the last SIMILAR_DAYS days, ranked by the words of its subject and first message.
-    Each comes with its `problem` loaded."""
+    opened in the last SIMILAR_DAYS days, ranked by the words of its subject and first message
+    (on PostgreSQL, against each candidate's search document: its subject and messages). Each
+    comes with its `problem` loaded."""
     now = now or timezone.now()
     wanted = words(f"{ticket.subject} {_first_body(ticket)[:2000]}")
     if not wanted:
@@ -66,10 +69,9 @@ def similar_tickets(ticket, user, now=None, limit=SIMILAR_LIMIT):
         .exclude(pk=ticket.pk)
     )
     if connection.vendor == "postgresql":
-        ids = _ranked_by_document(candidates, wanted, limit)
-    else:
-        ids = _ranked_in_python(candidates, set(wanted), limit)
-    found = Ticket.objects.filter(pk__in=ids).select_related("problem", "customer", "service")
+        return _ranked_by_document(candidates, wanted, limit)
+    ids = _ranked_in_python(candidates, set(wanted), limit)
+    found = Ticket.objects.filter(pk__in=ids).select_related(*SIMILAR_RELATED)
     order = {pk: position for position, pk in enumerate(ids)}
     return sorted(found, key=lambda candidate: order[candidate.pk])
 
@@ -78,12 +80,14 @@ def _ranked_by_document(candidates, wanted, limit):
     """PostgreSQL: the candidates' search documents (tickets.models.search) matching any of the
     words, by full-text rank. The words are letters and digits only, safe in a raw tsquery."""
     query = SearchQuery(" | ".join(wanted), config="simple", search_type="raw")
-    return list(
+    hits = (
         TicketSearch.objects.filter(ticket__in=candidates.values("pk"), document=query)
         .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "-ticket_id")
-        .values_list("ticket_id", flat=True)[:limit]
+        .select_related(*(f"ticket__{name}" for name in SIMILAR_RELATED))
+        .defer("document")
+        .order_by("-rank", "-ticket_id")[:limit]
     )
+    return [hit.ticket for hit in hits]
 
 
 def _ranked_in_python(candidates, wanted, limit):

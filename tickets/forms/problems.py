@@ -20,7 +20,9 @@ BODY_MAX = 20000
 def _helper(label, css="btn-primary"):
     helper = FormHelper()
     helper.form_tag = False
-    helper.add_input(Submit("submit", label, css_class=css))
+    button = Submit("submit", label)
+    button.field_classes = f"btn {css}"  # crispy's own "btn-primary" would fight an outline style
+    helper.add_input(button)
     return helper
 
 
