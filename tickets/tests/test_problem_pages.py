@@ -229,3 +229,35 @@ def test_the_dashboard_shows_no_problem_of_a_department_the_supervisor_does_not_
 ):
     Problem.open_from(by=other_agent, department=billing, title="Boletos duplicados")
     assert "Boletos duplicados" not in login(supervisor).get(reverse("staff:dashboard")).content.decode()
+
+
+def test_admins_manage_problems_and_a_status_changed_there_is_in_each_tickets_thread(
+    client, admin_user, agent, problem, ticket
+):
+    problem.link(ticket, by=agent)
+    client.force_login(admin_user)
+    assert "web01 fora do ar" in client.get(reverse("admin:tickets_problem_changelist")).content.decode()
+    change = reverse("admin:tickets_problem_change", args=[problem.pk])
+    page = client.get(change).content.decode()
+    assert ticket.subject in page  # the linked tickets, listed
+    response = client.post(
+        change,
+        {
+            "title": problem.title,
+            "description": problem.description,
+            "public_note": problem.public_note,
+            "department": problem.department_id,
+            "service": problem.service_id,
+            "status": "known",
+            "tickets-TOTAL_FORMS": "1",
+            "tickets-INITIAL_FORMS": "1",
+            "tickets-MIN_NUM_FORMS": "0",
+            "tickets-MAX_NUM_FORMS": "1000",
+            "tickets-0-id": ticket.pk,
+            "tickets-0-problem": problem.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.KNOWN
+    assert ticket.events.filter(kind=EventKind.PROBLEM_STATUS, new_value="known", actor=admin_user).exists()
