@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -208,6 +208,20 @@ class Problem(models.Model):
         with transaction.atomic():
             self.set_status(ProblemStatus.SOLVED, by=by)
             return self._broadcast(by=by, body=body, kind=BroadcastKind.SOLUTION, close=close)
+
+    def history(self, limit=50):
+        """The problem's own events, newest first: each link and unlink, and each status change once
+        (it is one event in every linked ticket, all written at the same instant)."""
+        events = TicketEvent.objects.filter(note=str(self.pk))
+        links = events.filter(kind__in=[EventKind.PROBLEM_LINKED, EventKind.PROBLEM_UNLINKED])
+        one_per_change = (
+            events.filter(kind=EventKind.PROBLEM_STATUS).values("created_at").annotate(first=Min("pk")).values("first")
+        )
+        return list(
+            TicketEvent.objects.filter(Q(pk__in=links.values("pk")) | Q(pk__in=one_per_change))
+            .select_related("actor", "ticket")
+            .order_by("-created_at", "-pk")[:limit]
+        )
 
     def current_broadcast(self):
         """The latest broadcast not yet finished, or None."""

@@ -113,3 +113,13 @@ def test_a_new_member_of_the_department_sees_its_problems(problem, other_agent, 
     other_agent.refresh_from_db()
     fresh = type(other_agent).objects.get(pk=other_agent.pk)
     assert Problem.objects.staff_visible_to(fresh).filter(pk=problem.pk).exists()
+
+
+def test_the_history_shows_each_link_and_each_status_change_once(agent, problem, make_ticket):
+    tickets = [make_ticket(subject=f"Fora {n}") for n in range(3)]
+    for ticket in tickets:
+        problem.link(ticket, by=agent)
+    problem.unlink(tickets[0], by=agent)
+    problem.set_status(ProblemStatus.KNOWN, by=agent)
+    kinds = [event.kind for event in problem.history()]
+    assert kinds == [EventKind.PROBLEM_STATUS, EventKind.PROBLEM_UNLINKED] + [EventKind.PROBLEM_LINKED] * 3

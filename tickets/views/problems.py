@@ -26,7 +26,7 @@ from tickets.forms.problems import (
     ProblemFilterForm,
     ProblemForm,
 )
-from tickets.models import Burst, EventKind, Problem, Ticket, TicketEvent
+from tickets.models import Burst, Problem, Ticket
 from tickets.models.problem import works_in
 from tickets.views.export import BOM, _Line, _time, neutralise
 
@@ -123,21 +123,6 @@ def _detail(request, problem, **forms):
     )
     broadcast = problem.current_broadcast()
     last_broadcast = broadcast or problem.broadcasts.first()
-    history = (
-        TicketEvent.objects.filter(
-            kind__in=[EventKind.PROBLEM_LINKED, EventKind.PROBLEM_UNLINKED, EventKind.PROBLEM_STATUS],
-            note=str(problem.pk),
-        )
-        .select_related("actor", "ticket")
-        .order_by("-created_at", "-pk")
-    )
-    status_changes, seen = [], set()
-    for event in history[: HISTORY_SHOWN * 4]:
-        # A status change is one event in each linked ticket: the history shows it once.
-        key = (event.kind, event.created_at, event.new_value) if event.kind == EventKind.PROBLEM_STATUS else event.pk
-        if key not in seen:
-            seen.add(key)
-            status_changes.append(event)
     return render(
         request,
         "staff/problems/detail.html",
@@ -146,7 +131,7 @@ def _detail(request, problem, **forms):
             "tickets": tickets[:TICKETS_SHOWN],
             "ticket_count": tickets.count(),
             "open_count": tickets.open().count(),
-            "history": status_changes[:HISTORY_SHOWN],
+            "history": problem.history(HISTORY_SHOWN),
             "broadcast": broadcast,
             "progress": last_broadcast.progress() if last_broadcast else None,
             "last_broadcast": last_broadcast,
@@ -182,7 +167,7 @@ def problem_unlink(request, pk, reference):
     ticket = staff_ticket_or_404(request.user, reference)
     if problem.unlink(ticket, by=request.user):
         messages.success(request, _("%(reference)s unlinked.") % {"reference": ticket.display_reference})
-    return redirect(request.POST.get("next") == "ticket" and ticket.get_staff_url() or problem.get_absolute_url())
+    return redirect(problem)
 
 
 @staff_required
