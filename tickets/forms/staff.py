@@ -143,13 +143,12 @@ class BulkActionForm(forms.Form):
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.active(), required=False)
-    problem = forms.ModelChoiceField(label=_("Problem"), queryset=None, required=False)
+    problem = forms.CharField(label=_("Problem"), max_length=20, required=False)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["agent"].queryset = _active_users()
-        self.fields["problem"].queryset = Problem.objects.staff_visible_to(user).active()
 
     def clean_tickets(self):
         references = [value for value in self.data.getlist("tickets") if value.isdigit()][:MAX_BULK]
@@ -161,6 +160,22 @@ class BulkActionForm(forms.Form):
         if not tickets:
             raise ValidationError(_("Select at least one ticket."), code="none_selected")
         return tickets
+
+    def clean_problem(self):
+        """A problem by its reference (P-12 or 12), among the open ones of the user's departments."""
+        value = self.cleaned_data["problem"].strip().upper().removeprefix("P-").strip()
+        if not value:
+            return None
+        problem = None
+        if value.isdigit():
+            problem = Problem.objects.staff_visible_to(self.user).active().filter(pk=int(value)).first()
+        if problem is None:
+            raise ValidationError(
+                _("There is no open problem P-%(number)s in your departments."),
+                code="unknown_problem",
+                params={"number": value},
+            )
+        return problem
 
     def clean(self):
         data = super().clean()

@@ -164,6 +164,8 @@ class Ticket(TicketLifecycle, models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_created_id"),
             models.Index(fields=["merged_into"], name="ticket_merged", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["problem"], name="ticket_problem", condition=Q(problem__isnull=False)),
+            # Similar tickets (tickets.problems): a service's latest tickets, as ticket_dept_created a department's.
+            models.Index(fields=["service", "-created_at"], name="ticket_service_created"),
             # The dashboard's period figures: first responses given and tickets closed in a period.
             models.Index(
                 fields=["first_response_at"], name="ticket_first_response", condition=Q(first_response_at__isnull=False)

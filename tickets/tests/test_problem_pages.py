@@ -175,10 +175,14 @@ def test_the_queue_links_selected_tickets_in_bulk(login, agent, problem, make_ti
     mine = [make_ticket(subject=f"Fora {n}") for n in range(3)]
     other = make_ticket(department=billing)
     client = login(agent)
-    assert "web01 fora do ar" in client.get(reverse("staff:queue")).content.decode()
+    assert 'name="problem"' in client.get(reverse("staff:queue")).content.decode()
     response = client.post(
         reverse("staff:bulk"),
-        {"action": "link_problem", "problem": problem.pk, "tickets": [t.reference for t in mine + [other]]},
+        {
+            "action": "link_problem",
+            "problem": problem.display_reference,
+            "tickets": [t.reference for t in mine + [other]],
+        },
         follow=True,
     )
     assert "3 tickets changed." in response.content.decode()
@@ -187,10 +191,17 @@ def test_the_queue_links_selected_tickets_in_bulk(login, agent, problem, make_ti
     assert other.problem is None
 
 
-def test_bulk_linking_without_a_problem_changes_nothing(login, agent, make_ticket):
+@pytest.mark.parametrize("problem_reference", ["", "P-999", "abc", "theirs"])
+def test_bulk_linking_without_a_problem_of_ones_own_changes_nothing(
+    login, agent, make_ticket, billing, other_agent, problem_reference
+):
     ticket = make_ticket()
+    if problem_reference == "theirs":
+        problem_reference = Problem.open_from(by=other_agent, department=billing, title="Boletos").display_reference
     response = login(agent).post(
-        reverse("staff:bulk"), {"action": "link_problem", "tickets": [ticket.reference]}, follow=True
+        reverse("staff:bulk"),
+        {"action": "link_problem", "problem": problem_reference, "tickets": [ticket.reference]},
+        follow=True,
     )
     assert "Nothing was changed" in response.content.decode()
     ticket.refresh_from_db()

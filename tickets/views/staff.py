@@ -30,7 +30,7 @@ from tickets.forms.staff import (
     TransferForm,
 )
 from tickets.models import EventKind, Priority, Speaker, Status, Ticket
-from tickets.problems import problem_menu, workspace_panel
+from tickets.problems import workspace_panel
 from tickets.queue import ASSIGNEE_FILTERS, SORTS, QueueFilter
 from tickets.templatetags.staff import relative
 from tickets.thread import build_thread
@@ -191,7 +191,6 @@ def _queue_menus(queue_filter):
         "agents": _options(agents),
         "statuses": _options(Status.choices),
         "transfer": _options([(pk, name) for pk, name, active in departments if active]),
-        "problems": _options(problem_menu(user)),
     }
 
 
