@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from departments.models import Department
 from tickets import notify
-from tickets.models import ACTIVE_PROBLEM, Burst, BurstThreshold, Message, Problem, Status, Ticket, TicketSearch
+from tickets.models import ACTIVE_PROBLEM, Burst, BurstThreshold, Message, Problem, Ticket, TicketSearch
 from tickets.reports import STOPWORDS, format_duration, scope
 
 SIMILAR_DAYS = 7
@@ -23,7 +23,7 @@ SIMILAR_LIMIT = 5
 SIMILAR_WORDS = 12
 # The latest candidates only are compared: ranking costs per candidate, and a busy department
 # opens thousands of tickets a week, while the tickets of one fault arrive close together.
-SIMILAR_CANDIDATES = 500
+SIMILAR_CANDIDATES = 200
 MIN_WORD_LENGTH = 3
 # What the workspace's card shows of each similar ticket.
 SIMILAR_RELATED = ("problem",)
@@ -62,13 +62,14 @@ def similar_tickets(ticket, user, now=None, limit=SIMILAR_LIMIT):
         return []
     recent = (
         Ticket.objects.staff_visible_to(user)
-        .filter(created_at__gte=now - timedelta(days=SIMILAR_DAYS))
+        .open()
+        .filter(created_at__gte=now - timedelta(days=SIMILAR_DAYS), merged_into__isnull=True)
         .exclude(pk=ticket.pk)
         .order_by("-created_at")
     )
     if connection.vendor == "postgresql":
-        # The latest tickets of the department, and of the service, each walked down its own index
-        # (department or service, then creation time); the closed ones are left out while ranking.
+        # The latest open tickets of the department, and of the service, each walked down its own
+        # index (department or service, then creation time).
         candidates = recent.filter(department_id=ticket.department_id).values("pk")[:SIMILAR_CANDIDATES]
         if ticket.service_id:
             same_service = recent.filter(service_id=ticket.service_id).values("pk")[:SIMILAR_CANDIDATES]
@@ -77,7 +78,7 @@ def similar_tickets(ticket, user, now=None, limit=SIMILAR_LIMIT):
     near = Q(department_id=ticket.department_id)
     if ticket.service_id:
         near |= Q(service_id=ticket.service_id)
-    candidates = recent.open().filter(near, merged_into__isnull=True)[:SIMILAR_CANDIDATES]
+    candidates = recent.filter(near)[:SIMILAR_CANDIDATES]
     ids = _ranked_in_python(candidates, set(wanted), limit)
     found = Ticket.objects.filter(pk__in=ids).select_related(*SIMILAR_RELATED)
     order = {pk: position for position, pk in enumerate(ids)}
@@ -90,8 +91,6 @@ def _ranked_by_document(candidates, wanted, limit):
     query = SearchQuery(" | ".join(wanted), config="simple", search_type="raw")
     hits = (
         TicketSearch.objects.filter(ticket__in=candidates, document=query)
-        .exclude(ticket__status=Status.CLOSED)
-        .filter(ticket__merged_into__isnull=True)
         .annotate(rank=SearchRank(F("document"), query))
         .select_related(*(f"ticket__{name}" for name in SIMILAR_RELATED))
         .defer("document")
