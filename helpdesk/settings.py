@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "privacy",
     "crispy_forms",
     "crispy_bootstrap5",
     "anymail",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -134,6 +137,8 @@ CELERY_BEAT_SCHEDULE = {
     # linked tickets whose task was lost are taken up again.
     "notice-bursts": {"task": "tickets.tasks.problems.notice_bursts", "schedule": 60.0},
     "resume-broadcasts": {"task": "tickets.tasks.problems.resume_broadcasts", "schedule": 120.0},
+    # Personal data: files, raw mail and data exports past their department's retention.
+    "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }
 
 # Accounts
@@ -168,6 +173,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "1/3m/key",
 }
+
+# Second factor (django-allauth's MFA): TOTP with recovery codes, required for staff when set.
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+
+# Personal data: a customer's data export link works this many days.
+DATA_EXPORT_LINK_DAYS = env_int("DATA_EXPORT_LINK_DAYS", 7, minimum=1)
 
 # Internationalisation
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "pt-br")

@@ -44,6 +44,7 @@ class EventKind(models.TextChoices):
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
     PROBLEM_STATUS = "problem_status", _("Problem status changed")
+    ERASED = "erased", _("Closed: the customer's account was erased")
 
 
 class ProblemStatus(models.TextChoices):
