@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import BusinessHours, Department, Holiday, Membership, ResponseTarget, Service
+from tickets.models import BurstThreshold
 
 
 class MembershipInline(admin.TabularInline):
@@ -21,6 +22,12 @@ class BusinessHoursInline(admin.TabularInline):
     extra = 0
 
 
+class BurstThresholdInline(admin.StackedInline):
+    model = BurstThreshold
+    extra = 0
+    max_num = 1
+
+
 class HolidayInline(admin.TabularInline):
     model = Holiday
     extra = 0
@@ -33,7 +40,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_filter = ["active", "business_hours_only", "accepts_anyone", "satisfaction_survey"]
     search_fields = ["name", "email", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline]
+    inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline, BurstThresholdInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),

@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
     "compact-rollups": {"task": "tickets.tasks.dashboard.compact_rollups", "schedule": 60.0},
     "refresh-dashboard": {"task": "tickets.tasks.dashboard.refresh_dashboard", "schedule": DASHBOARD_REFRESH_SECONDS},
     "reconcile-rollups": {"task": "tickets.tasks.dashboard.reconcile_rollups", "schedule": crontab(hour=3, minute=17)},
+    # Recurring problems: bursts of similar new tickets noticed within a minute; replies to all
+    # linked tickets whose task was lost are taken up again.
+    "notice-bursts": {"task": "tickets.tasks.problems.notice_bursts", "schedule": 60.0},
+    "resume-broadcasts": {"task": "tickets.tasks.problems.resume_broadcasts", "schedule": 120.0},
     # Personal data: files, raw mail and data exports past their department's retention.
     "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }

@@ -78,6 +78,11 @@ def ticket_merged(ticket, into, event):
     _notify(NotificationKind.MERGED, ticket, _requesters(ticket, exclude=event.actor), event=event)
 
 
+def burst_noticed(burst):
+    """Tell the department's supervisors of a burst of similar new tickets (once per burst)."""
+    _notify(NotificationKind.BURST, None, _users(burst.department.supervisors()), burst=burst)
+
+
 def unknown_sender(inbound_email):
     """A short notice that tickets must come from the registered address (the caller limits how often)."""
     _notify(
@@ -112,7 +117,7 @@ def _requesters(ticket, exclude=None):
     return recipients
 
 
-def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inbound=None):
+def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inbound=None, burst=None):
     seen = set()
     rows = []
     for address, user, language in recipients:
@@ -126,6 +131,7 @@ def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inboun
                 thread_message=thread_message,
                 event=event,
                 inbound=inbound,
+                burst=burst,
                 recipient=address,
                 recipient_user=user,
                 language=language,

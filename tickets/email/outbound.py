@@ -27,6 +27,7 @@ STAFF_KINDS = {
     NotificationKind.ESCALATED,
     NotificationKind.OVERDUE,
     NotificationKind.BAD_RATING,
+    NotificationKind.BURST,
 }
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.
@@ -53,7 +54,8 @@ def one_line(text):
 
 def build_message(notification, connection=None):
     ticket = notification.ticket
-    department = ticket.department if ticket else notification.inbound and notification.inbound.department
+    source = ticket or notification.inbound or notification.burst
+    department = source.department if source else None
     context = _context(notification)
     name = "emails/ticket-" + notification.kind.replace("_", "-")
     with (
@@ -120,6 +122,10 @@ def _context(notification):
         path = ticket.get_staff_url() if for_staff else ticket.get_absolute_url()
         context["link"] = site_url(path)
         context["merged_into"] = ticket.merged_into
+    if notification.burst is not None:
+        context["burst"] = notification.burst
+        context["burst_tickets"] = list(notification.burst.tickets.order_by("created_at"))
+        context["link"] = site_url(notification.burst.get_absolute_url())
     if message is not None:
         context["attachment_names"] = [a.original_name for a in message.attachments.all()]
     return context

@@ -16,7 +16,7 @@ from helpdesk.ratelimit import limit_posts
 from tickets import sla
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import EscalateForm, NewTicketForm, ReplyForm
-from tickets.models import EscalationRefused, EventKind, Status, Ticket
+from tickets.models import EscalationRefused, EventKind, Problem, Status, Ticket
 from tickets.thread import build_thread
 
 PAGE_SIZE = 20
@@ -105,7 +105,11 @@ def new_ticket_form(request, slug):
         return redirect(ticket)
     if request.method == "POST":
         messages.error(request, _("The ticket was not sent. Please correct the fields marked below."))
-    return render(request, "tickets/form.html", {"form": form, "department": department})
+    return render(
+        request,
+        "tickets/form.html",
+        {"form": form, "department": department, "known_issues": Problem.objects.known_issues(department)},
+    )
 
 
 @login_required
