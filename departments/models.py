@@ -59,6 +59,17 @@ class Department(models.Model):
     def agents(self):
         return self.members.filter(is_active=True).distinct()
 
+    def escalation_recipients(self):
+        """Who hears of escalations and breaches: the supervisors, else the agents, else the superusers.
+
+        A department without a supervisor must not swallow them (the admin warns about it too).
+        """
+        for people in (self.supervisors(), self.agents()):
+            people = list(people)
+            if people:
+                return people
+        return list(self.members.model.objects.filter(is_superuser=True, is_active=True))
+
 
 class Membership(models.Model):
     """An agent working a department; a supervisor also receives its escalations and reports."""

@@ -61,7 +61,7 @@ def ticket_overdue(ticket, event):
 
 
 def _tell_supervisors(kind, ticket, event):
-    _notify(kind, ticket, _users(ticket.department.supervisors(), exclude=event.actor), event=event)
+    _notify(kind, ticket, _users(ticket.department.escalation_recipients(), exclude=event.actor), event=event)
 
 
 def ticket_merged(ticket, into, event):

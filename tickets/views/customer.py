@@ -168,7 +168,7 @@ def escalate_ticket(request, reference):
     else:
         messages.success(
             request,
-            _("Ticket escalated. The supervisors of %(department)s were told and will follow it up.")
+            _("Ticket escalated. Those in charge of %(department)s were told and will follow it up.")
             % {"department": ticket.department.name},
         )
     return redirect(ticket)

@@ -234,9 +234,11 @@ class Command(BaseCommand):
         agent, supervisor = users["agente@example.com"], users["supervisor@example.com"]
         for slug in ("suporte", "financeiro"):
             Membership.objects.get_or_create(department=departments[slug], user=agent)
-        Membership.objects.update_or_create(
-            department=departments["suporte"], user=supervisor, defaults={"is_supervisor": True}
-        )
+        # Every department has a supervisor: escalations and missed targets reach a person in charge.
+        for department in departments.values():
+            Membership.objects.update_or_create(
+                department=department, user=supervisor, defaults={"is_supervisor": True}
+            )
         customer = users["cliente@example.com"]
         Contact.objects.get_or_create(
             user=customer, email="socio@example.com", defaults={"name": "Sócio", "verified_at": timezone.now()}
