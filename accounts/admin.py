@@ -33,11 +33,11 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "language", "is_active", "is_staff", "is_superuser", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "language", "memberships__department"]
-    search_fields = ["email", "name", "contacts__email"]
+    search_fields = ["email", "name", "company", "phone", "contacts__email"]
     inlines = [MembershipInline, ContactInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["name", "language", "time_zone"]}),
+        (_("Profile"), {"fields": ["name", "company", "phone", "language", "time_zone"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -101,7 +101,7 @@ def _context(notification):
         "event": notification.event,
         "inbound": notification.inbound,
         "for_staff": for_staff,
-        "recipient_name": notification.recipient_user.get_short_name() if notification.recipient_user else "",
+        "recipient_name": notification.recipient_user.first_name if notification.recipient_user else "",
         "HELPDESK_NAME": settings.HELPDESK_NAME,
         "SITE_URL": site_url(""),
     }
