@@ -277,6 +277,9 @@ def test_replies_are_rate_limited_per_customer(login, customer, ticket, monkeypa
     client = login(customer)
     assert client.post(_url(ticket), {"body": "1"}).status_code == 302
     assert client.post(_url(ticket), {"body": "2"}).status_code == 302
-    assert client.post(_url(ticket), {"body": "3"}).status_code == 429
+    refused = client.post(_url(ticket), {"body": "Terceira resposta"})
+    assert refused.status_code == 429
+    assert "Terceira resposta</textarea>" in refused.content.decode()
     assert ticket.messages.count() == 3
+    assert client.post(_url(ticket), {"body": ""}).status_code == 200  # a refused form is not counted, nor sent
     assert client.get(_url(ticket)).status_code == 200
