@@ -44,7 +44,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
+        (None, {"fields": ["name", "slug", "description", "description_en", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),
         (_("Response targets"), {"fields": ["timezone", "business_hours_only", "auto_close_days"]}),
     ]

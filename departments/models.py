@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models.enums import Priority
@@ -16,7 +17,14 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in addresses: /tickets/new/<slug>/."))
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Shown to customers choosing where to open a ticket.")
+        _("description (Portuguese)"),
+        blank=True,
+        help_text=_("Shown to customers choosing where to open a ticket, in Portuguese."),
+    )
+    description_en = models.TextField(
+        _("description (English)"),
+        blank=True,
+        help_text=_("The same for customers who read English. Empty: they see the Portuguese one."),
     )
     email = models.EmailField(
         _("inbound address"),
@@ -52,6 +60,13 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def localized_description(self):
+        """The description in the reader's language, falling back to the other one: never both at once."""
+        if get_language().startswith("en"):
+            return self.description_en or self.description
+        return self.description or self.description_en
 
     def supervisors(self):
         return self.members.filter(memberships__department=self, memberships__is_supervisor=True, is_active=True)

@@ -22,27 +22,31 @@ DEPARTMENTS = [
         "suporte",
         "Suporte",
         "suporte@example.com",
-        "Problemas técnicos com hospedagem, sites, e-mail e bancos de dados. / Technical problems with hosting, sites, "
-        "e-mail and databases.",
+        (
+            "Problemas técnicos com hospedagem, sites, e-mail e bancos de dados.",
+            "Technical problems with hosting, sites, e-mail and databases.",
+        ),
     ),
     (
         "financeiro",
         "Financeiro/Administrativo",
         "financeiro@example.com",
-        "Faturas, pagamentos, planos e dados cadastrais. / Invoices, payments, plans and account details.",
+        ("Faturas, pagamentos, planos e dados cadastrais.", "Invoices, payments, plans and account details."),
     ),
     (
         "dominios",
         "Domínios Internacionais",
         "dominios@example.com",
-        "Registro, transferência e renovação de domínios internacionais. / Registration, transfer and renewal of "
-        "international domains.",
+        (
+            "Registro, transferência e renovação de domínios internacionais.",
+            "Registration, transfer and renewal of international domains.",
+        ),
     ),
     (
         "abusos",
         "Abusos",
         "abusos@example.com",
-        "Denúncias de spam, phishing e uso indevido. / Reports of spam, phishing and misuse.",
+        ("Denúncias de spam, phishing e uso indevido.", "Reports of spam, phishing and misuse."),
     ),
 ]
 SERVICES = ["Hospedagem", "Domínios", "E-mail", "Revenda"]
@@ -206,13 +210,14 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         departments = {}
-        for order, (slug, name, email, description) in enumerate(DEPARTMENTS):
+        for order, (slug, name, email, (description, description_en)) in enumerate(DEPARTMENTS):
             departments[slug], _ = Department.objects.update_or_create(
                 slug=slug,
                 defaults={
                     "name": name,
                     "email": email,
                     "description": description,
+                    "description_en": description_en,
                     "order": order,
                     "accepts_anyone": slug == "abusos",
                     "business_hours_only": TARGETS[slug][0] is not None,
