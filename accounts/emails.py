@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from helpdesk.brand import brand
 from helpdesk.links import site_url
 
 
@@ -36,7 +37,7 @@ def send_invitation(user, invited_by):
 
 
 def _send(name, address, context):
-    context = {**context, "HELPDESK_NAME": settings.HELPDESK_NAME}
+    context = {**context, **brand(absolute=True)}
     subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject, body=render_to_string(f"emails/{name}-body.txt", context), to=[address]

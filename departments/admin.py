@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import BusinessHours, Department, Holiday, Membership, ResponseTarget, Service
+from departments.forms import DepartmentForm
+from departments.models import Department, Holiday, Membership, ResponseTarget, Service
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,11 +15,6 @@ class ResponseTargetInline(admin.TabularInline):
     model = ResponseTarget
     extra = 0
     max_num = 3
-
-
-class BusinessHoursInline(admin.TabularInline):
-    model = BusinessHours
-    extra = 0
 
 
 class HolidayInline(admin.TabularInline):
@@ -42,11 +38,22 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_filter = ["active", "business_hours_only", "accepts_anyone"]
     search_fields = ["name", "email", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline]
+    form = DepartmentForm
+    inlines = [MembershipInline, ResponseTargetInline, HolidayInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "description_en", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),
         (_("Response targets"), {"fields": ["timezone", "business_hours_only", "auto_close_days"]}),
+        (
+            _("Business hours"),
+            {
+                "fields": DepartmentForm.WEEK,
+                "description": _(
+                    "The periods of each day in the department's time zone, such as 08:00-12:00, 13:00-18:00. "
+                    "Empty: closed that day."
+                ),
+            },
+        ),
     ]
 
     @admin.display(description=_("members"))
@@ -64,6 +71,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        form.save_week()
         self._warn_without_supervisor(request, form.instance)
 
     def _warn_without_supervisor(self, request, department):

@@ -249,7 +249,10 @@ EMAIL_SUBJECT_PREFIX_TICKET = env_str("TICKET_SUBJECT_PREFIX", "")
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 INBOUND_MAX_PARTS = env_int("INBOUND_MAX_PARTS", 100, minimum=1)
 
+# The product's name and logo in pages, e-mails and the admin. The logo: a path among the static
+# files or a full https:// URL (e-mails show it from SITE_URL); empty for none.
 HELPDESK_NAME = env_str("HELPDESK_NAME", "Helpdesk")
+HELPDESK_LOGO = env_str("HELPDESK_LOGO", "img/logo.png")
 
 # Security: the production profile (DEBUG off) passes `manage.py check --deploy`.
 # Scripts only from our own static files (or with the request's nonce); nothing framed, no plugins.

@@ -16,6 +16,7 @@ from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from helpdesk.brand import brand
 from helpdesk.links import site_hostname, site_url
 from tickets.models import Message, Notification, NotificationKind, Source
 
@@ -102,7 +103,7 @@ def _context(notification):
         "inbound": notification.inbound,
         "for_staff": for_staff,
         "recipient_name": notification.recipient_user.first_name if notification.recipient_user else "",
-        "HELPDESK_NAME": settings.HELPDESK_NAME,
+        **brand(absolute=True),
         "SITE_URL": site_url(""),
     }
     if ticket is not None:
