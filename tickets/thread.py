@@ -78,7 +78,8 @@ ORIGINAL_HTML = (
 )
 IMAGE_HTML = (
     '<li><a class="d-block hd-thumb" href="{url}" title="{name}">'
-    '<img src="{thumbnail}" alt="{name}" loading="lazy" width="160" height="120" class="img-thumbnail">'
+    # The caption below names the file: an alt text repeating it would be read twice.
+    '<img src="{thumbnail}" alt="" loading="lazy" width="160" height="120" class="img-thumbnail">'
     '<span class="d-block small text-truncate">{name}</span></a></li>'
 )
 FILE_HTML = (

@@ -44,7 +44,9 @@ def test_thumbnails_link_to_the_file(login, customer, make_ticket):
     page = login(customer).get(_url(ticket)).content.decode()
     assert f'src="{attachment.get_thumbnail_url()}"' in page
     assert f'href="{attachment.get_absolute_url()}"' in page
-    assert 'alt="tela.png"' in page
+    # The link is named once, by the caption; the image's alt text does not repeat it.
+    assert 'alt="" loading="lazy"' in page and 'alt="tela.png"' not in page
+    assert '<span class="d-block small text-truncate">tela.png</span>' in page
 
 
 def test_times_are_shown_in_the_customers_time_zone(login, customer, ticket):
