@@ -13,6 +13,7 @@ from accounts.emails import send_invitation
 from accounts.forms import InviteAgentForm
 from accounts.models import Contact, User
 from departments.models import Membership
+from privacy.admin import erase_accounts
 
 
 class ContactInline(admin.TabularInline):
@@ -43,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["send_set_password_link"]
+    actions = [erase_accounts, "send_set_password_link"]
 
     def get_urls(self):
         invite = path("invite/", self.admin_site.admin_view(self.invite_view), name="accounts_user_invite")

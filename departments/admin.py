@@ -54,6 +54,10 @@ class DepartmentAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            _("Personal data"),
+            {"fields": ["attachment_retention_days", "raw_mail_retention_days", "erasure_keeps_text"]},
+        ),
     ]
 
     @admin.display(description=_("members"))

@@ -81,6 +81,9 @@ class DepartmentForm(forms.ModelForm):
             "timezone",
             "business_hours_only",
             "auto_close_days",
+            "attachment_retention_days",
+            "raw_mail_retention_days",
+            "erasure_keeps_text",
         ]
 
     def __init__(self, *args, **kwargs):

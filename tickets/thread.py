@@ -86,6 +86,7 @@ FILE_HTML = (
     '<li><a class="btn btn-sm btn-outline-secondary" href="{url}">{name}'
     ' <span class="text-muted">({size})</span></a></li>'
 )
+REMOVED_HTML = '<li class="small text-body-secondary fst-italic hd-removed-file">{notice}</li>'
 DELIVERY_HTML = (
     '<li><span class="text-break">{recipient}</span> '
     '<span class="badge hd-delivery-{state}" title="{changed}">{state_label}</span>{retrying}{error}</li>'
@@ -165,7 +166,9 @@ class _Cards:
         items = []
         for file in files:
             name = escape(file.original_name)
-            if file.is_image and file.thumbnail:
+            if file.is_removed:
+                items.append(REMOVED_HTML.format(notice=escape(file.removal_notice)))
+            elif file.is_image and file.thumbnail:
                 items.append(
                     IMAGE_HTML.format(
                         url=escape(file.get_absolute_url()), name=name, thumbnail=escape(file.get_thumbnail_url())

@@ -21,6 +21,9 @@ def _post(client, department, **fields):
         "order": 0,
         "timezone": "America/Manaus",
         "auto_close_days": 7,
+        "attachment_retention_days": 0,
+        "raw_mail_retention_days": 0,
+        "erasure_keeps_text": "on",
         **{f"hours_{day}": "" for day in range(7)},
         **{
             f"{prefix}-{key}": value

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0002_response_targets'),
+        ('departments', '0003_personal_data_retention'),
     ]
 
     operations = [
