@@ -70,7 +70,7 @@ def bad_rating(ticket, event):
 
 
 def _tell_supervisors(kind, ticket, event):
-    _notify(kind, ticket, _users(ticket.department.supervisors(), exclude=event.actor), event=event)
+    _notify(kind, ticket, _users(ticket.department.escalation_recipients(), exclude=event.actor), event=event)
 
 
 def ticket_merged(ticket, into, event):

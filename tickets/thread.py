@@ -42,8 +42,8 @@ class Entry:
 
     @property
     def time_label(self):
-        """A message's full date and time; an event's shorter one."""
-        return date_format(self.local_time, "DATETIME_FORMAT" if self.kind == "message" else "SHORT_DATETIME_FORMAT")
+        """Every time of a page in one format, the short one of the facts above the thread."""
+        return date_format(self.local_time, "SHORT_DATETIME_FORMAT")
 
 
 def build_thread(messages, events, *, ticket, staff=False, arrived=()):
@@ -78,7 +78,8 @@ ORIGINAL_HTML = (
 )
 IMAGE_HTML = (
     '<li><a class="d-block hd-thumb" href="{url}" title="{name}">'
-    '<img src="{thumbnail}" alt="{name}" loading="lazy" width="160" height="120" class="img-thumbnail">'
+    # The caption below names the file: an alt text repeating it would be read twice.
+    '<img src="{thumbnail}" alt="" loading="lazy" width="160" height="120" class="img-thumbnail">'
     '<span class="d-block small text-truncate">{name}</span></a></li>'
 )
 FILE_HTML = (

@@ -31,4 +31,4 @@ def test_escaped_letters_and_a_custom_format_stay_text():
     value = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
     with translation.override("pt-br"):
         assert date_format(value, r"j \d\e F \à\s H\hi") == formats.date_format(value, r"j \d\e F \à\s H\hi")
-        assert date_format(value, r"j \d\e F \à\s H\hi") == "2 de Março às 14h05"
+        assert date_format(value, r"j \d\e F \à\s H\hi") == "2 de março às 14h05"

@@ -16,6 +16,7 @@ from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from helpdesk.brand import brand
 from helpdesk.links import site_hostname, site_url
 from helpdesk.mail import AUTOMATIC_HEADERS
 from tickets.models import Message, Notification, NotificationKind, Source
@@ -114,8 +115,8 @@ def _context(notification):
         "event": notification.event,
         "inbound": notification.inbound,
         "for_staff": for_staff,
-        "recipient_name": notification.recipient_user.get_short_name() if notification.recipient_user else "",
-        "HELPDESK_NAME": settings.HELPDESK_NAME,
+        "recipient_name": notification.recipient_user.first_name if notification.recipient_user else "",
+        **brand(absolute=True),
         "SITE_URL": site_url(""),
     }
     if ticket is not None:
