@@ -311,8 +311,11 @@ def _read_text(part, charset):
 
 
 def _raw_payload(part):
+    """The part's undecoded body as bytes, for the broken quoted-printable test: 8-bit bytes a client
+    wrote into the part come back from the parser as surrogates or decoded characters, so every
+    character is written as UTF-8, surrogates included."""
     payload = part.get_payload(decode=False)
-    return payload.encode("ascii", "surrogateescape") if isinstance(payload, str) else b""
+    return payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else b""
 
 
 def _body_branch(children):

@@ -127,6 +127,20 @@ def test_content_that_cannot_be_decoded_opens_no_ticket(customer, support, conte
     assert not Ticket.objects.exists() and inbound.notice_sent_at is None
 
 
+@pytest.mark.parametrize("body", [b"Caf\xe9 fora do ar =3D urgente", b"Caf\xc3\xa9 fora do ar =3D urgente"])
+def test_quoted_printable_with_raw_8bit_bytes_is_read_not_crashed_on(customer, support, body):
+    """Clients that write 8-bit bytes into a quoted-printable part (found by the fuzz test): the
+    check for broken quoted-printable reads them as bytes instead of failing."""
+    raw = (
+        b"From: cliente@example.com\nTo: suporte@example.com\nSubject: Site\nMessage-ID: <qp8@example.com>\n"
+        b"MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: quoted-printable\n\n" + body + b"\n"
+    )
+    inbound = ingest(raw)
+    assert inbound.state == InboundState.ACCEPTED
+    assert "fora do ar = urgente" in Ticket.objects.get().messages.get().body
+
+
 def test_accepting_undecodable_mail_stores_a_placeholder_not_garbage(customer, support, agent):
     inbound = ingest(eml("broken-base64-pt.eml", reference="000000"))
     ticket = inbound.accept(by=agent)
