@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import Priority
+from tickets.enums import Priority
 
 
 class DepartmentQuerySet(models.QuerySet):

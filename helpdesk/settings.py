@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "crispy_forms",
@@ -84,6 +85,19 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.helpdesk",
             ],
+        },
+    },
+    # The hot partials (a queue row, a message card, a badge) are rendered by Jinja2, included
+    # from the Django templates with {% jinja %} (tickets/templatetags/partials.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "helpdesk.jinja2.environment",
+            "autoescape": True,
+            "extensions": ["jinja2.ext.i18n"],
         },
     },
 ]
@@ -219,8 +233,8 @@ if S3_BUCKET:
         },
     }
 
-# Django's form renderer with the everyday widgets written in Python (helpdesk/forms.py).
-FORM_RENDERER = "helpdesk.forms.FormRenderer"
+# Form and field templates from TEMPLATES, so a form may draw its fields with a project template.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

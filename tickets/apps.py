@@ -9,7 +9,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound, tracking
 
-        from tickets import choices
+        from tickets import choices, notify  # noqa: F401 - notify receives the tickets' signals
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
 

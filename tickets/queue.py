@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket, TicketSearch
+from tickets.models.rules import ACTIVE, STATUS_FILTERS, statuses_of_filter
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -39,9 +40,6 @@ ROW_FIELDS = (
 # Stands for a status while the count query is compiled (QueueFilter.status_tabs).
 _ANY_STATUS = "tickets.queue:any-status"
 
-ACTIVE = "active"  # every status but Closed: the default
-ALL = "all"
-STATUS_FILTERS = [(ACTIVE, _("Active")), *Status.choices, (ALL, _("All"))]
 
 MINE = "mine"
 UNASSIGNED = "unassigned"
@@ -182,10 +180,7 @@ class QueueFilter:
         state = self.state
         qs = Ticket.objects.staff_visible_to(self.user)
         if with_status:
-            if state["status"] == ACTIVE:
-                qs = qs.open()
-            elif state["status"] != ALL:
-                qs = qs.filter(status=state["status"])
+            qs = qs.with_status_filter(state["status"])
         if state["department"]:
             qs = qs.filter(department_id=int(state["department"]))
         if state["priority"]:
@@ -199,7 +194,7 @@ class QueueFilter:
         if state["overdue"]:
             qs = qs.overdue(self.now)
         if state["escalated"]:
-            qs = qs.open().filter(escalated_at__isnull=False)
+            qs = qs.escalated()
         if state["q"]:
             qs = qs.filter(search_condition(state["q"], connections[qs.db].vendor))
         return qs
@@ -261,10 +256,9 @@ class QueueFilter:
             counts = dict(zip(Status.values, cursor.fetchone(), strict=True))
         capped = {status: count > cap for status, count in counts.items()}
         counts = {status: min(count, cap) for status, count in counts.items()}
-        groups = {ACTIVE: [s for s in Status.values if s != Status.CLOSED], ALL: Status.values}
         tabs = []
         for value, label in STATUS_FILTERS:
-            members = groups.get(value, [value])
+            members = statuses_of_filter(value)
             tabs.append(
                 StatusTab(
                     value=value,

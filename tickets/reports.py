@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from departments.models import Department, Membership, ResponseTarget, Service
-from tickets.models import WAITING_FOR_STAFF, Status, Ticket
+from tickets.models import WAITING_FOR_STAFF, Ticket, rules
+from tickets.models.rules import ACTIVE_STATUSES
 
 PERIODS = (7, 30, 90)
 # The period's figures read hundreds of thousands of rows at a million tickets: computed once per
@@ -49,7 +50,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 MIN_WORD_LENGTH = 3
-OPEN_STATUSES = [status for status in Status if status != Status.CLOSED]
+OPEN_STATUSES = list(ACTIVE_STATUSES)
 
 
 class Percentile(Aggregate):
@@ -206,7 +207,7 @@ def build(user, days, now=None, *, cached=True):
     departments = list(scope(user))
     ids = [department.pk for department in departments]
     tickets = Ticket.objects.staff_visible_to(user).filter(department_id__in=ids)
-    overdue_now = Q(status__in=WAITING_FOR_STAFF, due_at__lt=now)
+    overdue_now = rules.overdue(now)
 
     rows = {department.pk: DepartmentRow(department) for department in departments}
     totals = DepartmentRow(department=None)
@@ -229,10 +230,7 @@ def build(user, days, now=None, *, cached=True):
             tickets.filter(overdue_now).select_related("department", "assignee").order_by("due_at")[:LIST_SIZE]
         ),
         escalated=list(
-            tickets.open()
-            .filter(escalated_at__isnull=False)
-            .select_related("department", "assignee")
-            .order_by("escalated_at")[:LIST_SIZE]
+            tickets.escalated().select_related("department", "assignee").order_by("escalated_at")[:LIST_SIZE]
         ),
         times=period["times"],
         created=period["created"],
@@ -294,7 +292,7 @@ def _open_matrix(tickets, overdue_now, rows, totals):
         .annotate(
             n=Count("pk"),
             overdue=Count("pk", filter=overdue_now),
-            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            escalated=Count("pk", filter=rules.escalated()),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         )
         .order_by()
