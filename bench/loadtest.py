@@ -25,8 +25,8 @@ from bench.harness import COOKIE, ROOT, VAR, Server, session_key  # sets Django 
 from django.db.models import Count, Q
 
 from accounts.models import User
+from bench.management.commands.seed_bench import AGENT_EMAIL, DOMAIN, bench_departments
 from departments.models import Membership
-from tickets.management.commands.seed_bench import AGENT_EMAIL, DOMAIN, bench_departments
 from tickets.models import DeliveryState, Message, Notification, NotificationKind, Ticket
 
 # What each accepted post must have left in the outbox (internal notes are never mailed).

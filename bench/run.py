@@ -30,13 +30,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from tickets.management.commands.seed_bench import (
+from bench.management.commands.seed_bench import (
     AGENT_EMAIL,
     SUPERVISOR_EMAIL,
     bench_departments,
     thread_ticket,
 )
 from tickets.models import Ticket
+from tickets.queue import QueueFilter
 
 QUERY_LIMIT = 12
 SEARCH_WORD = "certificado"  # in 3 % of the subjects and 40 % of the threads
@@ -175,7 +176,6 @@ def short_thread(department):
 
 def deep_page(user, queue):
     """The queue of all statuses from row 50,000 on (what page 2000 would show), as its own link gives it."""
-    from tickets.queue import QueueFilter
 
     queue_filter = QueueFilter(user, {"status": "all"})
     ticket = queue_filter.queryset[DEEP_ROW : DEEP_ROW + 1].get()

@@ -249,7 +249,7 @@ class QueueFilter:
         at = row_params.index(_ANY_STATUS)
         selects, params = [], []
         for index, status in enumerate(Status.values):
-            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{index})")
+            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{index})")  # noqa: S608 - the ORM's SQL, values as parameters
             params.extend((*row_params[:at], status, *row_params[at + 1 :]))
         with connections[base.db].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(selects), params)

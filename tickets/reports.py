@@ -408,7 +408,7 @@ def _recurring_subjects(sample):
     sql = f"""
         SELECT lower(trim(t.subject)) AS normalized, COUNT(*) AS n FROM ({subjects}) AS t
         GROUP BY lower(trim(t.subject)) HAVING COUNT(*) >= 2 ORDER BY n DESC, normalized LIMIT %s
-    """
+    """  # noqa: S608 - the ORM's SQL, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, TOP_SIZE])
         return [{"normalized": subject, "count": count} for subject, count in cursor.fetchall()]

@@ -370,9 +370,11 @@ class TicketLifecycle:
             self._state.fields_cache.pop(cached, None)
 
     def _change_status(self, new_status, by, kind=None):
-        """Set the status in memory, run or stop the response clock, record the event; returns the fields to save."""
+        """Set the status in memory, run or stop the response clock, record the event.
+
+        Returns the fields to save and the event ([] and None when the status is unchanged)."""
         if new_status == self.status:
-            return []
+            return [], None
         old = self.status
         now = timezone.now()
         self.status = new_status
