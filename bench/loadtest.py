@@ -7,7 +7,7 @@ database, Redis) with a Celery worker sending the mail, and runs locust (bench/l
 headless: half the users are customers drawn from a pool of seeded customers, half are
 agents. Afterwards it checks that no request failed, that every accepted ticket and message
 is in the database exactly once, on the right ticket, and that each produced its
-notification rows. Exit status 1 if anything is off. Needs `manage.py seed_bench` data.
+notification rows. Exit status 1 if anything is off. Needs `manage.py seed_bench --settings bench.settings` data.
 """
 
 import argparse

@@ -6,7 +6,7 @@ For each page: requests/s, p50 and p95 latency at N connections, queries per req
 same page through Django's test client with CaptureQueriesContext), and the throughput as
 a share of the baseline page (a bare 25-row table), which runs right before and after each
 page. `--explain` prints EXPLAIN ANALYZE of each page's slowest queries, `--profile` a
-pyinstrument profile of one request. Needs data from `manage.py seed_bench` (bench/README.md).
+pyinstrument profile of one request. Needs data from `manage.py seed_bench --settings bench.settings` (bench/README.md).
 """
 
 import argparse
@@ -135,7 +135,7 @@ def pages_to_measure():
     if agent is None or thread is None:
         sys.exit(
             f"No bench data in {settings.DATABASES['default']['NAME']!r}: "
-            "run `manage.py seed_bench --tickets 1000000` with the same DATABASE_URL first."
+            "run `manage.py seed_bench --settings bench.settings --tickets 1000000` with the same DATABASE_URL first."
         )
     department = bench_departments().order_by("order").first()
     queue = reverse("staff:queue")
