@@ -10,9 +10,9 @@ from functools import cached_property
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat, linebreaks_filter, truncatechars
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
-from helpdesk.dates import date_format
 from tickets.models import Attachment, DeliveryState, Notification
 
 # What the cards show of a message's files and deliveries: a field left out here would cost a
@@ -40,8 +40,7 @@ class Entry:
     def created_at(self):
         return self.item.created_at
 
-    # The time of each entry, formatted here: the template's date filter cost as much as the
-    # rest of a message's markup (a long thread shows dozens).
+    # The time of each entry, formatted once here for the card or the event line.
 
     @cached_property
     def local_time(self):

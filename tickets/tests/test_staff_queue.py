@@ -448,7 +448,7 @@ def test_relative_times_are_short(settings):
 
 @pytest.mark.parametrize("language", ["en", "pt-br"])
 def test_relative_times_say_what_timesince_says(language):
-    """The queue's shortcut for spans under four weeks gives timesince's words, both ways."""
+    """The queue's one-unit times are timesince's words, as "… ago" or "in …"."""
     from django.utils import translation
     from django.utils.timesince import timesince, timeuntil
 

@@ -13,10 +13,10 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpdesk.dates import date_format
 from tickets import choices
 from tickets.access import staff_required, staff_ticket_or_404
 from tickets.forms.staff import (
