@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import django.forms
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -88,11 +89,13 @@ TEMPLATES = [
         },
     },
     # The hot partials (a queue row, a message card, a badge) are rendered by Jinja2, included
-    # from the Django templates with {% jinja %} (tickets/templatetags/partials.py).
+    # from the Django templates with {% jinja %} (tickets/templatetags/partials.py); so are the
+    # workspace's form fields (tickets.forms.staff.WorkspaceForm).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        # The project's partials, and Django's own form templates (for the workspace's forms).
+        "DIRS": [BASE_DIR / "templates" / "jinja2", Path(django.forms.__file__).resolve().parent / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "helpdesk.jinja2.environment",
