@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact, User
 from departments.models import Membership
+from privacy.admin import erase_accounts
 
 
 class ContactInline(admin.TabularInline):
@@ -34,6 +35,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
     filter_horizontal = ["groups", "user_permissions"]
+    actions = [erase_accounts]
 
 
 @admin.register(Contact)

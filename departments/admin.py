@@ -38,6 +38,10 @@ class DepartmentAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),
         (_("Response targets"), {"fields": ["timezone", "business_hours_only", "auto_close_days"]}),
+        (
+            _("Personal data"),
+            {"fields": ["attachment_retention_days", "raw_mail_retention_days", "erasure_keeps_text"]},
+        ),
     ]
 
     @admin.display(description=_("members"))

@@ -39,6 +39,25 @@ class Department(models.Model):
         default=7,
         help_text=_("Answered tickets without a customer reply are closed after this many days (0: never)."),
     )
+    # Personal data (LGPD): how long files and raw mail are kept, and what an erasure does to messages.
+    attachment_retention_days = models.PositiveIntegerField(
+        _("keep attachments for days after closing"),
+        default=0,
+        help_text=_("Files of tickets closed longer ago are deleted (0: kept forever)."),
+    )
+    raw_mail_retention_days = models.PositiveIntegerField(
+        _("keep raw e-mails for days"),
+        default=0,
+        help_text=_("Received e-mails, as they arrived, are deleted after this many days (0: kept forever)."),
+    )
+    erasure_keeps_text = models.BooleanField(
+        _("keep message text on erasure"),
+        default=True,
+        help_text=_(
+            "When a customer's account is erased, their messages keep their text under the anonymous name; "
+            "otherwise the text is replaced by a notice."
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="departments", verbose_name=_("members")
     )

@@ -11,6 +11,7 @@ LIMITS = {
     "ticket_open": (10, 3600),
     "ticket_reply": (60, 3600),
     "contact_add": (10, 3600),
+    "data_request": (5, 3600),
     "inbound_sender": (30, 3600),
 }
 

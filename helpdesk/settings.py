@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "privacy",
     "crispy_forms",
     "crispy_bootstrap5",
     "anymail",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -147,6 +150,8 @@ CELERY_BEAT_SCHEDULE = {
     # Response targets: breaches are noticed within a minute; Answered tickets close within the hour.
     "mark-overdue": {"task": "tickets.tasks.sla.mark_overdue_tickets", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.sla.auto_close_tickets", "schedule": 900.0},
+    # Personal data: files, raw mail and data exports past their department's retention.
+    "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }
 
 # Accounts
@@ -181,6 +186,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "1/3m/key",
 }
+
+# Second factor (django-allauth's MFA): TOTP with recovery codes, required for staff when set.
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+
+# Personal data: a customer's data export link works this many days.
+DATA_EXPORT_LINK_DAYS = env_int("DATA_EXPORT_LINK_DAYS", 7, minimum=1)
 
 # Internationalisation
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "pt-br")

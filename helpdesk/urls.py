@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.second_factor import admin_login
 from helpdesk import views
 
 
@@ -16,7 +17,9 @@ webhooks = [pattern for pattern in anymail_urls.urlpatterns if _provider(pattern
 urlpatterns = [
     path("", include("tickets.urls.customer")),
     path("staff/", include("tickets.urls.staff")),
+    path("accounts/data/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("anymail/", include((webhooks, "anymail"))),
     path("healthz", views.healthz, name="healthz"),

@@ -51,3 +51,4 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     AUTO_CLOSED = "auto_closed", _("Closed automatically")
     MERGED = "merged", _("Merged")
+    ERASED = "erased", _("Closed: the customer's account was erased")

@@ -17,7 +17,7 @@ from tickets.models import Attachment, DeliveryState, Notification
 
 # What the cards show of a message's files and deliveries: a field left out here would cost a
 # query per file or delivery (the tests count the queries of a thread with both).
-FILE_FIELDS = ("message_id", "original_name", "content_type", "size", "thumbnail")
+FILE_FIELDS = ("message_id", "original_name", "content_type", "size", "thumbnail", "removed_at", "removed_reason")
 DELIVERY_FIELDS = ("thread_message_id", "recipient", "state", "attempts", "last_error", "state_changed_at")
 
 
@@ -77,6 +77,7 @@ class File:
     url: str
     thumbnail_url: str  # empty for a file shown as a link with its size
     size: str
+    removal_notice: str  # for a file removed by the retention policy or an erasure: what it says instead
 
 
 @dataclass(slots=True)
@@ -138,12 +139,15 @@ class _Cards:
         )
 
     def _file(self, file):
+        if file.is_removed:
+            return File(name="", url="", thumbnail_url="", size="", removal_notice=file.removal_notice)
         image = file.is_image and file.thumbnail
         return File(
             name=file.original_name,
             url=file.get_absolute_url(),
             thumbnail_url=file.get_thumbnail_url() if image else "",
             size="" if image else filesizeformat(file.size),
+            removal_notice="",
         )
 
     def _delivery(self, delivery):

@@ -48,6 +48,27 @@ def ticket_staff(allowed="ok"):
     return expect(404, anonymous="login", **{role: allowed for role in STAFF})
 
 
+def other_roles(outcome):
+    """Everyone but the customer, who may (and anonymous visitors, sent to log in)."""
+    return expect(outcome, anonymous="login", customer="ok")
+
+
+def export_token(world):
+    from privacy import export
+    from privacy.models import DataExport
+
+    item = DataExport.objects.create(user=world.ticket.customer)
+    item.claim()
+    export.build(item)
+    return {"token": item.token}
+
+
+def erasure_link(world):
+    from privacy.views import erasure_token
+
+    return {"token": erasure_token(world.ticket.customer)}
+
+
 def ref(world):
     return {"reference": world.ticket.reference}
 
@@ -135,6 +156,25 @@ CASES = [
     Case("account_reset_password_from_key", kwargs=lambda w: {"uidb36": "1", "key": "x-y"}, expect=expect("ok")),
     Case("account_reset_password_from_key_done", expect=expect("ok")),
     Case("healthz", expect=expect("ok")),
+    # Personal data (privacy/): each user's own page; the export and the erasure link only for their owner.
+    Case("privacy:data", expect=expect("ok", anonymous="login")),
+    Case("privacy:export_request", "post", expect=expect("done", anonymous="login")),
+    Case("privacy:export_download", kwargs=lambda w: export_token(w), expect=customer_only()),
+    Case("privacy:erase_request", "post", expect=expect("done", anonymous="login")),
+    Case("privacy:erase_confirm", kwargs=lambda w: erasure_link(w), expect=customer_only()),
+    Case(
+        "privacy:erase_confirm", "post", lambda w: erasure_link(w), label="erasure confirmed", expect=other_roles(404)
+    ),
+    # The second factor (allauth.mfa): setting it up asks for the password again first; what needs
+    # an authenticator is a 404 for an account without one (none of the roles has one).
+    Case("mfa_index", expect=expect("ok", anonymous="login")),
+    Case("mfa_activate_totp", expect=expect("done", anonymous="login")),
+    Case("mfa_generate_recovery_codes", expect=expect("done", anonymous="login")),
+    Case("mfa_deactivate_totp", expect=expect(404, anonymous="login")),
+    Case("mfa_view_recovery_codes", expect=expect(404, anonymous="login")),
+    Case("mfa_download_recovery_codes", expect=expect(404, anonymous="login")),
+    Case("mfa_authenticate", expect=expect("done", anonymous="login")),
+    Case("mfa_reauthenticate", expect=expect("done", anonymous="login")),
 ]
 
 

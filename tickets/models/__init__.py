@@ -3,7 +3,7 @@ from tickets.models.canned import CannedReply
 from tickets.models.event import TicketEvent
 from tickets.models.inbound import InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
-from tickets.models.message import Attachment, Message
+from tickets.models.message import Attachment, Message, RemovalReason
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
@@ -22,6 +22,7 @@ __all__ = [
     "EventKind",
     "Message",
     "Priority",
+    "RemovalReason",
     "Source",
     "Speaker",
     "Status",

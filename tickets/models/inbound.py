@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Department
 from tickets.models import rules
 from tickets.models.message import Message
 from tickets.models.ticket import Ticket
@@ -27,6 +31,22 @@ class InboundEmailQuerySet(models.QuerySet):
 
     def held(self):
         return self.filter(state=InboundState.HELD)
+
+    def expired(self, now):
+        """Mail received longer ago than its department's raw-mail retention (0: forever).
+
+        Mail that reached no department follows the longest window of any department, so it
+        goes too, but never before mail of a department that keeps its mail longer."""
+        windows = dict(Department.objects.values_list("pk", "raw_mail_retention_days"))
+        expired = Q()
+        for department_id, days in windows.items():
+            if days:
+                expired |= Q(department_id=department_id, received_at__lt=now - timedelta(days=days))
+        if windows and all(windows.values()):
+            expired |= Q(department__isnull=True, received_at__lt=now - timedelta(days=max(windows.values())))
+        if not expired:
+            return self.none()
+        return self.filter(expired)
 
 
 class InboundEmail(models.Model):

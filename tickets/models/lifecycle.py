@@ -356,6 +356,17 @@ class TicketLifecycle:
             signals.ticket_closed.send(type(self), ticket=self, event=event, automatic=True)
             return event
 
+    def close_on_erasure(self, *, by):
+        """Close an open ticket because its customer's account is erased: recorded, nobody mailed
+        (the customer's address is gone). Returns whether it was open."""
+        with transaction.atomic():
+            self._lock()
+            fields = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
+            if fields:
+                self.updated_at = timezone.now()
+                self.save(update_fields=fields + ["updated_at"])
+            return bool(fields)
+
     # Helpers
 
     def _lock(self):

@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tickets.enums import Source
+from departments.models import Department
+from tickets.enums import Source, Status
 from tickets.models import rules
 from tickets.models.ticket import Ticket
 
@@ -93,9 +98,31 @@ def attachment_path(instance, filename):
     return f"attachments/{now:%Y/%m}/{filename}"
 
 
+class RemovalReason(models.TextChoices):
+    RETENTION = "retention", _("Retention policy")
+    ERASURE = "erasure", _("Customer's account erased")
+
+
 class AttachmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(message__in=Message.objects.visible_to(user))
+
+    def stored(self):
+        """Files still kept (not yet removed by the retention policy or an erasure)."""
+        return self.filter(removed_at__isnull=True)
+
+    def expired(self, now):
+        """Stored files of tickets closed longer ago than their department's attachment retention (0: forever)."""
+        expired = Q()
+        windows = Department.objects.filter(attachment_retention_days__gt=0)
+        for department_id, days in windows.values_list("pk", "attachment_retention_days"):
+            expired |= Q(
+                message__ticket__department_id=department_id,
+                message__ticket__closed_at__lt=now - timedelta(days=days),
+            )
+        if not expired:
+            return self.none()
+        return self.stored().filter(expired, message__ticket__status=Status.CLOSED)
 
 
 class AttachmentManager(models.Manager.from_queryset(AttachmentQuerySet)):
@@ -133,6 +160,9 @@ class Attachment(models.Model):
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+    # A removed file keeps its row, so the thread can say what was there and why it went.
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_reason = models.CharField(_("removed because"), max_length=10, choices=RemovalReason.choices, blank=True)
 
     objects = AttachmentManager()
 
@@ -147,6 +177,39 @@ class Attachment(models.Model):
     @property
     def is_image(self):
         return self.content_type.startswith("image/")
+
+    @property
+    def is_removed(self):
+        return self.removed_at is not None
+
+    @property
+    def removal_notice(self):
+        """What the thread shows in place of a removed file, in the active language and time zone."""
+        date = date_format(timezone.localtime(self.removed_at), "DATE_FORMAT")
+        if self.removed_reason == RemovalReason.ERASURE:
+            return gettext("A file was removed on %(date)s when the customer's account was erased.") % {"date": date}
+        return gettext("%(name)s was removed on %(date)s under the retention policy.") % {
+            "name": self.original_name,
+            "date": date,
+        }
+
+    def remove(self, reason, now=None):
+        """Delete the file and its thumbnail from the storage, keeping the row as a tombstone.
+
+        The storage goes first: should it fail, the row still names the files and the next run
+        tries again. Deleting a file that is already gone is no error, so two runs racing on one
+        file are harmless."""
+        for field in (self.file, self.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
+        self.removed_at = now or timezone.now()
+        self.removed_reason = reason
+        self.file = self.thumbnail = ""
+        fields = ["file", "thumbnail", "removed_at", "removed_reason"]
+        if reason == RemovalReason.ERASURE:
+            self.original_name = ""
+            fields.append("original_name")
+        self.save(update_fields=fields)
 
     def get_absolute_url(self):
         return reverse("tickets:attachment", args=[self.message.ticket.reference, self.pk])
