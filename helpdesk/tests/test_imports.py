@@ -5,7 +5,7 @@ import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "departments", "helpdesk", "tickets", "bench")
+APPS = ("accounts", "departments", "helpdesk", "privacy", "tickets", "bench")
 
 
 def _module_name(path):

@@ -358,14 +358,14 @@ class TicketLifecycle:
 
     def close_on_erasure(self, *, by):
         """Close an open ticket because its customer's account is erased: recorded, nobody mailed
-        (the customer's address is gone). Returns whether it was open."""
+        (the customer's address is gone). Returns the ERASED event, or None when it was closed already."""
         with transaction.atomic():
             self._lock()
-            fields = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
-            if fields:
+            fields, event = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
+            if event is not None:
                 self.updated_at = timezone.now()
                 self.save(update_fields=fields + ["updated_at"])
-            return bool(fields)
+            return event
 
     # Helpers
 
