@@ -21,11 +21,13 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters (ours and allauth's) and the staff menus live in the cache: no test
-    inherits another's."""
+    inherits another's, nor a Redis outage another test staged."""
     from django.core.cache import cache
 
+    from helpdesk import outage
     from tickets import choices
 
+    outage.reset_all()
     cache.clear()
     choices.forget()
 

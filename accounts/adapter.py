@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from helpdesk.links import site_domain, site_url
+from helpdesk.mail import AUTOMATIC_HEADERS
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,3 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 context[name] = site_url(urlsplit(context[name]).path)
         context["current_site"] = SimpleNamespace(name=settings.HELPDESK_NAME, domain=site_domain())
         return super().send_mail(template_prefix, email, context)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        # Confirmation and password mail is machine mail like the rest: no auto-responder answers it.
+        return super().render_mail(template_prefix, email, context, headers={**AUTOMATIC_HEADERS, **(headers or {})})

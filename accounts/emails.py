@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from helpdesk.links import site_url
+from helpdesk.mail import AUTOMATIC_HEADERS
 
 
 def send_contact_confirmation(contact):
@@ -21,6 +22,7 @@ def send_contact_confirmation(contact):
         subject=subject,
         body=render_to_string("emails/contact-confirm-body.txt", context),
         to=[contact.email],
+        headers=AUTOMATIC_HEADERS,
     )
     message.attach_alternative(render_to_string("emails/contact-confirm-body.html", context), "text/html")
     message.send()

@@ -30,7 +30,7 @@ class HolidayInline(admin.TabularInline):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "active", "order", "business_hours_only", "auto_close_days", "member_count"]
     list_editable = ["active", "order"]
-    list_filter = ["active", "business_hours_only", "accepts_anyone"]
+    list_filter = ["active", "business_hours_only", "accepts_anyone", "satisfaction_survey"]
     search_fields = ["name", "email", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, ResponseTargetInline, BusinessHoursInline, HolidayInline]
@@ -38,6 +38,17 @@ class DepartmentAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "description", "email", "active", "order"]}),
         (_("Inbound mail"), {"fields": ["accepts_anyone"]}),
         (_("Response targets"), {"fields": ["timezone", "business_hours_only", "auto_close_days"]}),
+        (
+            _("Satisfaction"),
+            {
+                "fields": [
+                    "satisfaction_survey",
+                    "satisfaction_scale",
+                    "satisfaction_question_pt",
+                    "satisfaction_question_en",
+                ]
+            },
+        ),
         (
             _("Personal data"),
             {"fields": ["attachment_retention_days", "raw_mail_retention_days", "erasure_keeps_text"]},

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tickets.enums import Priority
+from tickets.enums import Priority, Scale
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -39,6 +40,26 @@ class Department(models.Model):
         default=7,
         help_text=_("Answered tickets without a customer reply are closed after this many days (0: never)."),
     )
+    satisfaction_survey = models.BooleanField(
+        _("ask for a rating"),
+        default=True,
+        help_text=_("When a ticket closes, its customer is asked how it went (by e-mail and on the ticket page)."),
+    )
+    satisfaction_scale = models.CharField(
+        _("rating scale"), max_length=10, choices=Scale.choices, default=Scale.GOOD_BAD
+    )
+    satisfaction_question_pt = models.CharField(
+        _("question in Portuguese"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: “Como foi o nosso atendimento neste ticket?”"),
+    )
+    satisfaction_question_en = models.CharField(
+        _("question in English"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: “How was our support with this ticket?”"),
+    )
     # Personal data (LGPD): how long files and raw mail are kept, and what an erasure does to messages.
     attachment_retention_days = models.PositiveIntegerField(
         _("keep attachments for days after closing"),
@@ -71,6 +92,12 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    def satisfaction_question(self):
+        """The rating question in the active language: the department's wording, or ours."""
+        english = (get_language() or "").startswith("en")
+        own = self.satisfaction_question_en if english else self.satisfaction_question_pt
+        return own or _("How was our support with this ticket?")
 
     def supervisors(self):
         return self.members.filter(memberships__department=self, memberships__is_supervisor=True, is_active=True)

@@ -1,4 +1,4 @@
-"""The development e-mail backend: one .eml file per message, openable in any mail client."""
+"""What every e-mail we send shares, and the development backend: one .eml file per message."""
 
 import uuid
 from pathlib import Path
@@ -6,6 +6,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+
+# Every mail the application sends is machine mail (RFC 3834): auto-responders must not answer it,
+# and our own inbound side drops it if it ever comes back.
+AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated"}
 
 
 class EmlFileBackend(BaseEmailBackend):

@@ -1,8 +1,9 @@
-"""Fixed-window rate limits in the cache (Redis in production), shared by every web node."""
+"""Fixed-window rate limits in the "ratelimit" cache: a table in the database, shared by every
+process (an MTA pipe run is a new process each time) and counting on while Redis is down."""
 
 from functools import wraps
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,6 +14,10 @@ LIMITS = {
     "contact_add": (10, 3600),
     "data_request": (5, 3600),
     "inbound_sender": (30, 3600),
+    # Acknowledgements to a guest's address (whose From nobody vouched for): a forged sender
+    # cannot turn us into a mail cannon aimed at someone else.
+    "guest_notice": (5, 86400),
+    "ticket_rating": (20, 3600),
 }
 
 
@@ -21,6 +26,7 @@ def allow(name, key):
     limit, period = LIMITS[name]
     window = int(timezone.now().timestamp()) // period
     cache_key = f"ratelimit:{name}:{key}:{window}"
+    cache = caches["ratelimit"]
     if cache.add(cache_key, 1, period + 5):
         return True
     try:

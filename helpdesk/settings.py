@@ -5,12 +5,14 @@ outgoing mail written as .eml files under var/mail/. Production sets DEBUG=0 and
 variables listed in the README.
 """
 
+import hashlib
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 import django.forms
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +117,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # A connection kept open across a database restart is checked and replaced, not used broken.
+        conn_health_checks=True,
     )
 }
 if env_str("DATABASE_TEST_NAME"):
@@ -123,10 +127,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the Celery broker and the cache when set; without it tasks run in-process.
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # In the database, shared by every process (each MTA pipe run is a new one) and working while Redis
+    # is down: the rate limits count here, and the default cache answers from here during an outage.
+    # The table is created by the migration tickets/0008_inbound_authentication.
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "helpdesk_ratelimit"},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Short timeouts, and while Redis is unreachable the `ratelimit` cache answers (helpdesk/cache.py).
+    CACHES["default"] = {
+        "BACKEND": "helpdesk.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"FALLBACK": "ratelimit"},
+    }
+# Every cache key starts with this, so installations sharing one Redis database never read each
+# other's entries (sessions, figures, menus). By default it names the database the installation uses.
+_database = DATABASES["default"]
+CACHE_KEY_PREFIX = env_str(
+    "CACHE_KEY_PREFIX",
+    "helpdesk-"
+    + hashlib.sha256(
+        "|".join(str(_database.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME")).encode()
+    ).hexdigest()[:12],
+)
+CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host, or kombu warns on every process start
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -136,20 +161,33 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Workers and beat wait for the broker however long it is away, and reconnect by themselves.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A web request must not hang for minutes when Redis is down: the outbox sweep re-queues.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A web request must not wait on a broker that is down: one quick attempt, then the notification
+# stays in the outbox for the sweep (tickets.tasks.mail.queue_notifications).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.2,
-    "socket_connect_timeout": 2,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 0.25,
 }
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     # Mail whose task was lost (Redis down at commit) or that waits for a retry.
     "sweep-outbox": {"task": "tickets.tasks.mail.sweep_outbox", "schedule": 60.0},
     # Response targets: breaches are noticed within a minute; Answered tickets close within the hour.
     "mark-overdue": {"task": "tickets.tasks.sla.mark_overdue_tickets", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.sla.auto_close_tickets", "schedule": 900.0},
+    # The dashboard: changes' rows folded into its counts, its cached figures recomputed before
+    # they expire (they are kept three times as long), and its counts checked against the tickets.
+    "compact-rollups": {"task": "tickets.tasks.dashboard.compact_rollups", "schedule": 60.0},
+    "refresh-dashboard": {"task": "tickets.tasks.dashboard.refresh_dashboard", "schedule": DASHBOARD_REFRESH_SECONDS},
+    "reconcile-rollups": {"task": "tickets.tasks.dashboard.reconcile_rollups", "schedule": crontab(hour=3, minute=17)},
     # Personal data: files, raw mail and data exports past their department's retention.
     "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }
@@ -269,14 +307,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Helpdesk <suporte@example.co
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # Providers whose inbound and tracking webhooks are served under /anymail/<provider>/: the sending
-# provider by default. An unconfigured provider's webhook would only answer errors, so it is not routed.
-MAIL_WEBHOOK_PROVIDERS = env_list(
-    "MAIL_WEBHOOK_PROVIDERS", ["mailgun", "postmark", "sendgrid"] if "." in _EMAIL_BACKEND else [_EMAIL_BACKEND]
-)
+# provider by default. Each is served only while its credentials are set (ANYMAIL_WEBHOOK_SECRET,
+# or the provider's signing key): otherwise it answers 404 and `check --deploy` fails.
+MAIL_WEBHOOK_PROVIDERS = env_list("MAIL_WEBHOOK_PROVIDERS", [] if "." in _EMAIL_BACKEND else [_EMAIL_BACKEND])
 EMAIL_SUBJECT_PREFIX_TICKET = env_str("TICKET_SUBJECT_PREFIX", "")
 # Inbound mail over these limits is rejected (the MTA bounces it; only its headers are kept).
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 INBOUND_MAX_PARTS = env_int("INBOUND_MAX_PARTS", 100, minimum=1)
+# Sender authentication: only Authentication-Results stamped by these hosts (authserv-ids, e.g. the
+# receiving MTA's hostname) count. Mail that fails is always held; mail that nothing trusted
+# checked (verdict "none") is accepted by default ("accept"), or held for review ("hold").
+INBOUND_AUTHSERV_IDS = env_list("INBOUND_AUTHSERV_IDS", [])
+INBOUND_UNAUTHENTICATED = env_str("INBOUND_UNAUTHENTICATED", "accept")
+if INBOUND_UNAUTHENTICATED not in ("accept", "hold"):
+    raise ImproperlyConfigured(f"INBOUND_UNAUTHENTICATED must be accept or hold, got {INBOUND_UNAUTHENTICATED!r}")
+# Two copies of a message without a Message-ID within this many seconds are stored once.
+INBOUND_DUPLICATE_WINDOW = env_int("INBOUND_DUPLICATE_WINDOW", 86400, minimum=60)
 
 HELPDESK_NAME = env_str("HELPDESK_NAME", "Helpdesk")
 
@@ -296,8 +342,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Sessions are stored in the database and read through the cache: no query per page for them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: a Redis outage logs nobody out, and a logout made during
+# one cannot come back from a stale cached copy.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from helpdesk.links import site_url
+from helpdesk.mail import AUTOMATIC_HEADERS
 
 
 def _send(name, user, context):
@@ -17,7 +18,10 @@ def _send(name, user, context):
     ):
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
         message = EmailMultiAlternatives(
-            subject=subject, body=render_to_string(f"emails/{name}-body.txt", context), to=[user.email]
+            subject=subject,
+            body=render_to_string(f"emails/{name}-body.txt", context),
+            to=[user.email],
+            headers=AUTOMATIC_HEADERS,
         )
         message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
     message.send()

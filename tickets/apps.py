@@ -8,11 +8,14 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from anymail.signals import inbound, tracking
+        from django.db.models.signals import pre_delete
 
-        from tickets import choices, notify  # noqa: F401 - notify receives the tickets' signals
+        from tickets import checks, choices, notify  # noqa: F401 - checks register themselves, notify receives the tickets' signals
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
+        from tickets.models import Ticket, rollup
 
         tracking.connect(record_tracking_event, dispatch_uid="tickets.email.tracking")
         inbound.connect(receive_from_provider, dispatch_uid="tickets.email.inbound")
         choices.connect_signals()
+        pre_delete.connect(rollup.forget_deleted_ticket, sender=Ticket, dispatch_uid="tickets.rollup.deleted")

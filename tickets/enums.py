@@ -52,3 +52,35 @@ class EventKind(models.TextChoices):
     AUTO_CLOSED = "auto_closed", _("Closed automatically")
     MERGED = "merged", _("Merged")
     ERASED = "erased", _("Closed: the customer's account was erased")
+    RATED = "rated", _("Rated")
+
+
+class Scale(models.TextChoices):
+    """How a department asks for satisfaction."""
+
+    GOOD_BAD = "good_bad", _("Good or bad")
+    FIVE = "five", _("1 to 5")
+
+
+class Score(models.TextChoices):
+    """A customer's answer, on either scale (the values appear in the links of the closing e-mail)."""
+
+    GOOD = "good", _("Good")
+    BAD = "bad", _("Bad")
+    FIVE = "5", _("5 · Very satisfied")
+    FOUR = "4", _("4 · Satisfied")
+    THREE = "3", _("3 · Neither")
+    TWO = "2", _("2 · Dissatisfied")
+    ONE = "1", _("1 · Very dissatisfied")
+
+
+# The answers each scale offers, best first.
+SCALE_SCORES = {
+    Scale.GOOD_BAD: (Score.GOOD, Score.BAD),
+    Scale.FIVE: (Score.FIVE, Score.FOUR, Score.THREE, Score.TWO, Score.ONE),
+}
+# Each answer as points from 1 to 5, so both scales add up in one report: good is 5, bad 1.
+SCORE_POINTS = {Score.GOOD: 5, Score.BAD: 1, **{score: int(score) for score in SCALE_SCORES[Scale.FIVE]}}
+# Satisfied from this many points up; dissatisfied (a bad rating, told to the supervisors) up to BAD_POINTS.
+GOOD_POINTS = 4
+BAD_POINTS = 2

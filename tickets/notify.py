@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
+from helpdesk import ratelimit
 from tickets import signals
 from tickets.email.ids import new_message_id
 from tickets.models import Notification, NotificationKind
@@ -19,7 +20,10 @@ from tickets.tasks.mail import queue_notifications
 def ticket_opened(ticket, message):
     """Acknowledge a new ticket to its requesters; tell the department's agents about it."""
     author = message.author
-    _notify(NotificationKind.ACKNOWLEDGEMENT, ticket, _requesters(ticket), thread_message=message)
+    requesters = _requesters(ticket)
+    if ticket.customer_id is None and not ratelimit.allow("guest_notice", ticket.guest_email.lower()):
+        requesters = []  # a guest's address got enough acknowledgements today
+    _notify(NotificationKind.ACKNOWLEDGEMENT, ticket, requesters, thread_message=message)
     _notify(
         NotificationKind.NEW_TICKET,
         ticket,
@@ -61,6 +65,11 @@ def ticket_escalated(ticket, event):
 
 def ticket_overdue(ticket, event):
     _tell_supervisors(NotificationKind.OVERDUE, ticket, event)
+
+
+def bad_rating(ticket, event):
+    """A bad rating, with its comment, to the supervisors of the ticket's department."""
+    _tell_supervisors(NotificationKind.BAD_RATING, ticket, event)
 
 
 def _tell_supervisors(kind, ticket, event):
@@ -167,3 +176,8 @@ def _on_ticket_escalated(sender, *, ticket, event, **kwargs):
 @receiver(signals.ticket_overdue, dispatch_uid="tickets.notify.ticket_overdue")
 def _on_ticket_overdue(sender, *, ticket, event, **kwargs):
     ticket_overdue(ticket, event)
+
+
+@receiver(signals.bad_rating, dispatch_uid="tickets.notify.bad_rating")
+def _on_bad_rating(sender, *, ticket, event, **kwargs):
+    bad_rating(ticket, event)

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from tickets import satisfaction
 from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket, TicketSearch
-from tickets.models.rules import ACTIVE, STATUS_FILTERS, statuses_of_filter
+from tickets.models.rules import ACTIVE, STATUS_FILTERS, StaffAccess, statuses_of_filter
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -73,6 +74,7 @@ DEFAULTS = {
     "service": "",
     "overdue": "",
     "escalated": "",
+    "rating": "",
     "sort": DEFAULT_SORT,
 }
 
@@ -138,7 +140,7 @@ class QueueFilter:
         q = " ".join((get("q") or "").split())[:MAX_SEARCH_LENGTH]
         state["q"] = q
         department = get("department") or ""
-        if department.isdigit() and (self.user.is_superuser or int(department) in self.user.department_ids):
+        if department.isdigit() and StaffAccess(self.user).allows(int(department)):
             state["department"] = department
         if get("status") in dict(STATUS_FILTERS):
             state["status"] = get("status")
@@ -152,6 +154,8 @@ class QueueFilter:
         for flag in ("overdue", "escalated"):
             if get(flag) == "1":
                 state[flag] = "1"
+        if get("rating") in dict(satisfaction.RATING_FILTERS):
+            state["rating"] = get("rating")
         if get("sort") in SORTS:
             state["sort"] = get("sort")
         return state
@@ -195,6 +199,8 @@ class QueueFilter:
             qs = qs.overdue(self.now)
         if state["escalated"]:
             qs = qs.escalated()
+        if state["rating"]:
+            qs = satisfaction.filter_tickets(qs, state["rating"])
         if state["q"]:
             qs = qs.filter(search_condition(state["q"], connections[qs.db].vendor))
         return qs

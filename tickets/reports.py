@@ -1,38 +1,63 @@
-"""The supervisors' dashboard figures.
+"""The supervisors' dashboard figures, read from the running counts (tickets.models.rollup).
 
-Every figure is an aggregate computed by the database, in a fixed number of queries whatever the
-number of tickets, departments or agents: counts with FILTER clauses, percentiles with
-PostgreSQL's `percentile_cont` (on SQLite, the development database, the same SQL runs with an
-equivalent aggregate registered on the connection), subject words split and counted in SQL.
+Two kinds of figures, neither of which reads the tickets table per request:
+- the state now (open tickets by department and status, overdue, escalated, unassigned, each
+  agent's load) from the open-ticket counts, a table of a few hundred rows at most whatever the
+  number of tickets, read on every request, plus the overdue tickets whose breach mark-overdue
+  has not recorded yet (an index holds only those); and the ten most overdue and the ten
+  longest escalated tickets, read through their indexes;
+- the period's figures (new tickets, response and resolution times, recurring subjects, and
+  whatever SECTIONS add), per set of departments and period, computed by beat's
+  `refresh-dashboard` every DASHBOARD_REFRESH_SECONDS and kept in the cache for three times as long, so a
+  request finds them there. A request that does not (an empty or unreachable cache) computes
+  them from the daily counts itself.
+
+Days are the installation's local days (settings.TIME_ZONE): "the last 7 days" is today and the
+six days before.
 """
 
 import json
-import math
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import Aggregate, Case, Count, DurationField, F, IntegerField, Q, Value, When
-from django.db.models.functions import TruncDay, TruncWeek
+from django.db import connection
+from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
 from accounts.models import User
-from departments.models import Department, Membership, ResponseTarget, Service
-from tickets.models import WAITING_FOR_STAFF, Ticket, rules
+from departments.models import Department, Membership, Service
+from tickets import choices
+from tickets.charts import stacked_bars
+from tickets.models import (
+    WAITING_FOR_STAFF,
+    Measure,
+    NewTicketCount,
+    OpenTicketCount,
+    ResponseTimeCount,
+    Ticket,
+)
+from tickets.models.rollup import local_day, percentile
 from tickets.models.rules import ACTIVE_STATUSES
 
+logger = logging.getLogger(__name__)
+
 PERIODS = (7, 30, 90)
-# The period's figures read hundreds of thousands of rows at a million tickets: computed once per
-# department set, period and time zone, then served from the cache this long. The counts of what
-# is open, overdue and escalated are always live.
-PERIOD_CACHE_SECONDS = 300
+DEFAULT_PERIOD = 30
+# Beat refreshes the period's figures every settings.DASHBOARD_REFRESH_SECONDS; the cache keeps
+# them three times as long, so two missed refreshes still leave every request its figures.
+CACHE_REFRESHES = 3
+# Bump when the cached figures change shape: entries of the old shape are then never read.
+CACHE_VERSION = 1
 # Recurring subjects and words are looked for in the period's latest tickets only (by id, which
 # follows the order of creation: the primary key index finds them without sorting the period).
 SUBJECT_SAMPLE = 20_000
-REPORT_WORK_MEM = "64MB"
-DEFAULT_PERIOD = 30
 LIST_SIZE = 10
 TOP_SIZE = 8
 # Periods up to this many days are charted per day, longer ones per week.
@@ -53,52 +78,19 @@ MIN_WORD_LENGTH = 3
 OPEN_STATUSES = list(ACTIVE_STATUSES)
 
 
-class Percentile(Aggregate):
-    """The continuous percentile (interpolated, like PostgreSQL's percentile_cont) of an expression."""
+@dataclass(frozen=True)
+class Desk:
+    """A department as the dashboard names it."""
 
-    function = "percentile_cont"
-    name = "Percentile"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, fraction, **extra):
-        # A float literal in the SQL: PostgreSQL wants a constant here, and it is never user input.
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        connection.ensure_connection()
-        connection.connection.create_aggregate("percentile_cont", 2, _SqlitePercentile)
-        clone = self.copy()
-        clone.template = "%(function)s(%(expressions)s, %(fraction)s)"
-        return clone.as_sql(compiler, connection, **extra_context)
-
-
-class _SqlitePercentile:
-    """percentile_cont for SQLite: the same interpolation as PostgreSQL's."""
-
-    def __init__(self):
-        self.values = []
-        self.fraction = 0.5
-
-    def step(self, value, fraction):
-        if value is not None:
-            self.values.append(value)
-            self.fraction = fraction
-
-    def finalize(self):
-        if not self.values:
-            return None
-        values = sorted(self.values)
-        position = self.fraction * (len(values) - 1)
-        low, high = math.floor(position), math.ceil(position)
-        return values[low] + (values[high] - values[low]) * (position - low)
+    pk: int
+    name: str
 
 
 def scope(user):
-    """The departments whose figures `user` sees: the ones they supervise, every one for superusers."""
-    departments = Department.objects.all()
-    if not user.is_superuser:
-        departments = departments.filter(pk__in=user.supervised_department_ids)
-    return departments
+    """The departments whose figures `user` sees, in the admin's order: the ones they supervise,
+    every one for superusers (from the cached staff menus: no query)."""
+    wanted = None if user.is_superuser else user.supervised_department_ids
+    return [Desk(pk, name) for pk, name, _active in choices.departments() if wanted is None or pk in wanted]
 
 
 def format_duration(value):
@@ -120,6 +112,92 @@ def format_duration(value):
 
 def percent(part, whole):
     return None if not whole else round(100 * part / whole)
+
+
+# The period
+
+
+@dataclass(frozen=True)
+class Period:
+    """The last `days` local days up to `now`, for a set of departments: what a section computes for."""
+
+    department_ids: tuple
+    days: int
+    now: datetime
+
+    @property
+    def last(self):
+        return local_day(self.now)
+
+    @property
+    def first(self):
+        return self.last - timedelta(days=self.days - 1)
+
+    @property
+    def previous_first(self):
+        """The first day of the period of the same length just before this one."""
+        return self.first - timedelta(days=self.days)
+
+    @property
+    def since(self):
+        """The beginning of the first day."""
+        return datetime.combine(self.first, time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def daily(self):
+        return self.days <= DAILY_UP_TO
+
+    def bucket(self, day):
+        """The day itself, or the Monday of its week, as the charts group them."""
+        return day if self.daily else day - timedelta(days=day.weekday())
+
+    @property
+    def buckets(self):
+        """The days (or the Mondays of the weeks) the charts show, oldest first."""
+        first, step = self.bucket(self.first), 1 if self.daily else 7
+        return [first + timedelta(days=step * n) for n in range((self.last - first).days // step + 1)]
+
+    @property
+    def cache_key(self):
+        return f"dashboard:{CACHE_VERSION}:{','.join(map(str, self.department_ids))}:{self.days}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A card of the dashboard that shows the period's figures.
+
+    `compute` (a dotted path) is called with a Period and returns plain data (numbers, strings,
+    dates, lists, dicts, dataclasses of those): it runs in beat's refresh, so it may aggregate
+    more than a request could, and its result is cached with the period's other figures.
+    `template` draws the card from `figures` (that data) and `report`. `present` (optional,
+    a dotted path) turns the figures into what the template shows, once per request and in the
+    reader's language: f(figures, report) -> figures for the template.
+    """
+
+    name: str
+    template: str
+    compute: str
+    present: str | None = None
+
+
+# The cards after the state of the departments, in page order. A feature adds its own here.
+SECTIONS = (
+    Section(
+        "times", "staff/_dashboard_times.html", "tickets.reports.response_times", present="tickets.reports.times_rows"
+    ),
+    Section(
+        "volume", "staff/_dashboard_volume.html", "tickets.reports.new_tickets", present="tickets.reports.volume_charts"
+    ),
+    Section(
+        "recurring",
+        "staff/_dashboard_recurring.html",
+        "tickets.reports.recurring",
+        present="tickets.reports.recurring_lists",
+    ),
+)
+
+
+# The state now
 
 
 @dataclass
@@ -162,7 +240,6 @@ class DepartmentRow:
     overdue: int = 0
     escalated: int = 0
     unassigned: int = 0
-    times: Times = field(default_factory=Times)
 
     @property
     def status_cells(self):
@@ -172,234 +249,352 @@ class DepartmentRow:
 
 @dataclass
 class Report:
-    days: int
-    since: object
-    now: object
+    period: Period
     departments: list
     rows: list
     totals: DepartmentRow
-    open_statuses: list
     overdue: list
     escalated: list
-    times: Times
-    created: int
-    created_before: int
-    volume_by_service: dict
-    volume_by_department: dict
-    top_services: list
-    top_departments: list
-    recurring_subjects: list
-    recurring_words: list
     agents: list
-    period_at: object  # when the period's figures were computed
+    figures: dict  # section name -> its figures for the period
+    figures_at: datetime  # when they were computed
+    open_statuses: list = field(default_factory=lambda: OPEN_STATUSES)
+
+    @property
+    def days(self):
+        return self.period.days
+
+    @property
+    def now(self):
+        return self.period.now
+
+    @property
+    def times(self):
+        return self.figures["times"]["overall"]
+
+    @property
+    def volume(self):
+        return self.figures["volume"]
 
     @property
     def created_change(self):
         """Percentage change of new tickets against the period before, or None without a base."""
-        if not self.created_before:
+        volume = self.volume
+        if not volume["created_before"]:
             return None
-        return round(100 * (self.created - self.created_before) / self.created_before)
+        return round(100 * (volume["created"] - volume["created_before"]) / volume["created_before"])
+
+    @property
+    def cache_seconds(self):
+        return CACHE_REFRESHES * settings.DASHBOARD_REFRESH_SECONDS
+
+    @property
+    def sections(self):
+        """(section, its figures as the template shows them) for each card, in order."""
+        shown = []
+        for section in SECTIONS:
+            figures = self.figures.get(section.name)
+            if section.present:
+                figures = import_string(section.present)(figures, self)
+            shown.append((section, figures))
+        return shown
 
 
-def build(user, days, now=None, *, cached=True):
+def build(user, days, now=None):
     """All the dashboard's figures for `user` over the last `days` days."""
     now = now or timezone.now()
-    departments = list(scope(user))
-    ids = [department.pk for department in departments]
-    tickets = Ticket.objects.staff_visible_to(user).filter(department_id__in=ids)
-    overdue_now = rules.overdue(now)
-
+    departments = scope(user)
+    period = Period(tuple(sorted(department.pk for department in departments)), days, now)
     rows = {department.pk: DepartmentRow(department) for department in departments}
     totals = DepartmentRow(department=None)
-    _open_matrix(tickets, overdue_now, rows, totals)
-    period = _cached_period(tickets, ids, days, now) if cached else _period(tickets, ids, days, now)
-    for department_id, times in period["times_by_department"].items():
-        rows[department_id].times = times
-    names = {department.pk: department.name for department in departments}
-    period["by_department"]["names"] = {pk: names[pk] for pk in period["by_department"]["series"]}
-    period["by_service"]["names"] = {pk: name or _("No service") for pk, name in period["by_service"]["names"].items()}
+    tickets = Ticket.objects.staff_visible_to(user)
+    if not user.is_superuser:
+        # (Not for superusers: without the filter, the lists below read their indexes in order.)
+        tickets = tickets.filter(department_id__in=period.department_ids)
+    counts = OpenTicketCount.objects.filter(department_id__in=period.department_ids).sums()
+    unmarked = _unmarked_overdue(tickets, now)
+    _open_matrix(counts, unmarked, rows, totals)
+    figures = cached_figures(period)
     return Report(
-        days=days,
-        since=now - timedelta(days=days),
-        now=now,
+        period=period,
         departments=departments,
         rows=list(rows.values()),
         totals=totals,
-        open_statuses=OPEN_STATUSES,
-        overdue=list(
-            tickets.filter(overdue_now).select_related("department", "assignee").order_by("due_at")[:LIST_SIZE]
-        ),
+        overdue=list(tickets.overdue(now).select_related("department", "assignee").order_by("due_at")[:LIST_SIZE]),
         escalated=list(
             tickets.escalated().select_related("department", "assignee").order_by("escalated_at")[:LIST_SIZE]
         ),
-        times=period["times"],
-        created=period["created"],
-        created_before=period["created_before"],
-        volume_by_service=period["by_service"],
-        volume_by_department=period["by_department"],
-        top_services=_ranking(period["by_service"]),
-        top_departments=_ranking(period["by_department"]),
-        recurring_subjects=period["subjects"],
-        recurring_words=period["words"],
-        agents=_agents_load(tickets, ids, overdue_now),
-        period_at=period["at"],
+        agents=_agents_load(counts, unmarked, period.department_ids),
+        figures=figures["sections"],
+        figures_at=figures["at"],
     )
 
 
-def _cached_period(tickets, ids, days, now):
-    """The period's figures from the cache; the same departments give the same figures to everyone."""
-    key = f"dashboard:{','.join(map(str, sorted(ids)))}:{days}:{timezone.get_current_timezone_name()}"
-    period = cache.get(key)
-    if period is None:
-        period = _period(tickets, ids, days, now)
-        cache.set(key, period, PERIOD_CACHE_SECONDS)
-    return period
-
-
-def _period(tickets, ids, days, now):
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Percentiles sort the period's rows: in memory rather than in temporary files.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = %s", [REPORT_WORK_MEM])
-        return _period_figures(tickets, ids, days, now)
-
-
-def _period_figures(tickets, ids, days, now):
-    since = now - timedelta(days=days)
-    times_by_department, overall = _times(tickets, since, now, ids)
-    by_service, by_department, created_before = _new_tickets(tickets, since, now, days)
-    services = dict(Service.objects.filter(pk__in=by_service["series"]).values_list("pk", "name"))
-    by_service["names"] = {pk: services.get(pk) for pk in by_service["series"]}
-    sample = tickets.filter(created_at__gte=since).order_by("-pk").values("subject")[:SUBJECT_SAMPLE]
-    return {
-        "at": now,
-        "times_by_department": times_by_department,
-        "times": overall,
-        "created": sum(by_department["totals"].values()),
-        "created_before": created_before,
-        "by_service": by_service,
-        "by_department": by_department,
-        "subjects": _recurring_subjects(sample),
-        "words": _recurring_words(sample),
-    }
-
-
-def _open_matrix(tickets, overdue_now, rows, totals):
+def _unmarked_overdue(tickets, now):
+    """{(department, assignee): count} of the overdue tickets whose breach mark-overdue has not
+    recorded yet (it runs every minute: usually none); the counts hold the recorded ones."""
     counts = (
-        tickets.open()
-        .values("department_id", "status")
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=overdue_now),
-            escalated=Count("pk", filter=rules.escalated()),
-            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        )
-        .order_by()
-    )
-    for item in counts:
-        for row in (rows[item["department_id"]], totals):
-            row.by_status[item["status"]] = row.by_status.get(item["status"], 0) + item["n"]
-            row.open += item["n"]
-            row.waiting += item["n"] if item["status"] in WAITING_FOR_STAFF else 0
-            row.overdue += item["overdue"]
-            row.escalated += item["escalated"]
-            row.unassigned += item["unassigned"]
-
-
-def _resolution_target(ids):
-    """The resolution target (seconds of the department's clock) of each ticket, as a CASE over the few targets."""
-    targets = ResponseTarget.objects.filter(department_id__in=ids).values_list(
-        "department_id", "priority", "resolution_minutes"
-    )
-    whens = [
-        When(department_id=department_id, priority=priority, then=Value(minutes * 60))
-        for department_id, priority, minutes in targets
-    ]
-    return Case(*whens, default=None, output_field=IntegerField()) if whens else Value(None, IntegerField())
-
-
-def _times(tickets, since, now, ids):
-    """First responses given and tickets solved in the period: counts, compliance and percentiles.
-
-    A first response is in time when it came before the first-response due time (the deadline
-    as the clock stood at that moment). A resolution is in time when the clock time the ticket
-    spent waiting for staff stayed within the resolution target. Merged duplicates are not solved.
-    Returns the figures per department, and for all of them (the same when there is only one).
-    """
-    answered = Q(first_response_at__gte=since, first_response_at__lte=now)
-    solved = Q(closed_at__gte=since, closed_at__lte=now, merged_into__isnull=True)
-    first_response = F("first_response_at") - F("created_at")
-    resolution = F("closed_at") - F("created_at")
-    aggregates = {
-        "answered": Count("pk", filter=answered),
-        "answered_with_target": Count("pk", filter=answered & Q(first_response_due_at__isnull=False)),
-        "answered_in_time": Count("pk", filter=answered & Q(first_response_at__lte=F("first_response_due_at"))),
-        "first_median": Percentile(first_response, 0.5, filter=answered, output_field=DurationField()),
-        "first_p90": Percentile(first_response, 0.9, filter=answered, output_field=DurationField()),
-        "solved": Count("pk", filter=solved),
-        "solved_with_target": Count("pk", filter=solved & Q(resolution_target__isnull=False)),
-        "solved_in_time": Count("pk", filter=solved & Q(sla_elapsed__lte=F("resolution_target"))),
-        "resolution_median": Percentile(resolution, 0.5, filter=solved, output_field=DurationField()),
-        "resolution_p90": Percentile(resolution, 0.9, filter=solved, output_field=DurationField()),
-    }
-    period = tickets.filter(answered | solved).annotate(resolution_target=_resolution_target(ids))
-    by_department = {}
-    for item in period.values("department_id").annotate(**aggregates).order_by():
-        department_id = item.pop("department_id")
-        by_department[department_id] = Times(**item)
-    if len(ids) == 1:
-        return by_department, by_department.get(ids[0], Times())
-    return by_department, Times(**period.aggregate(**aggregates))
-
-
-def _buckets(since, now, days):
-    """The local days (or the Mondays of the weeks) the charts show, oldest first."""
-    first, last = timezone.localdate(since), timezone.localdate(now)
-    if days > DAILY_UP_TO:
-        first -= timedelta(days=first.weekday())
-        step = 7
-    else:
-        step = 1
-    count = (last - first).days // step + 1
-    return [first + timedelta(days=step * n) for n in range(count)]
-
-
-def _new_tickets(tickets, since, now, days):
-    """New tickets per day or week, service and department (one query), and how many came in the
-    period before, for the trend (a count the created-at index answers alone).
-    Returns (by service, by department, count before)."""
-    trunc = TruncWeek if days > DAILY_UP_TO else TruncDay
-    counts = (
-        tickets.filter(created_at__gte=since)
-        .annotate(bucket=trunc("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("bucket", "service_id", "department_id")
+        tickets.overdue(now)
+        .filter(breached_at__isnull=True)
+        .values_list("department_id", "assignee_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    buckets = _buckets(since, now, days)
-    by_service, by_department = _series(buckets, days), _series(buckets, days)
+    return {(department_id, assignee_id): n for department_id, assignee_id, n in counts}
+
+
+def _open_matrix(counts, unmarked, rows, totals):
+    for (department_id, status, assignee_id, escalated, breached), (count,) in counts.items():
+        if not count:
+            continue
+        for row in (rows[department_id], totals):
+            row.by_status[status] = row.by_status.get(status, 0) + count
+            row.open += count
+            row.waiting += count if status in WAITING_FOR_STAFF else 0
+            row.overdue += count if breached else 0
+            row.escalated += count if escalated else 0
+            row.unassigned += count if assignee_id is None else 0
+    for (department_id, _assignee_id), count in unmarked.items():
+        rows[department_id].overdue += count
+        totals.overdue += count
+
+
+def _agents_load(counts, unmarked, ids):
+    """Every active agent of the departments with the open tickets assigned to them there, busiest first."""
+    load = {}
+
+    def agent(assignee_id):
+        return load.setdefault(assignee_id, {"open": 0, "waiting": 0, "overdue": 0})
+
+    for (_department_id, status, assignee_id, _escalated, breached), (count,) in counts.items():
+        if assignee_id is None or not count:
+            continue
+        agent(assignee_id)["open"] += count
+        agent(assignee_id)["waiting"] += count if status in WAITING_FOR_STAFF else 0
+        agent(assignee_id)["overdue"] += count if breached else 0
+    for (_department_id, assignee_id), count in unmarked.items():
+        if assignee_id is not None:
+            agent(assignee_id)["overdue"] += count
+    # Active agents of the departments (from the cached menus), and whoever else holds some of
+    # their tickets (a superuser, say: looked up only then).
+    names = dict(choices.agents(ids))
+    others = set(load) - set(names)
+    if others:
+        names.update((user.pk, user.get_full_name()) for user in User.objects.filter(pk__in=others))
+    empty = {"open": 0, "waiting": 0, "overdue": 0}
+    rows = [{"pk": pk, "name": name, **load.get(pk, empty)} for pk, name in names.items()]
+    return sorted(rows, key=lambda row: (-row["open"], -row["overdue"], row["name"].lower()))
+
+
+# The period's figures: cached, refreshed in the background
+
+
+def cached_figures(period):
+    """The period's figures from the cache, or computed (and cached) when the cache has none or is unreachable."""
+    try:
+        figures = cache.get(period.cache_key)
+    except (RedisError, OSError):
+        logger.warning("Dashboard figures computed without the cache (unreachable)", exc_info=True)
+        return compute_figures(period)
+    if figures is None:
+        figures = refresh(period)
+    return figures
+
+
+def compute_figures(period):
+    return {
+        "at": period.now,
+        "sections": {section.name: import_string(section.compute)(period) for section in SECTIONS},
+    }
+
+
+def refresh(period):
+    """Compute the period's figures and put them in the cache; returns them."""
+    figures = compute_figures(period)
+    try:
+        cache.set(period.cache_key, figures, CACHE_REFRESHES * settings.DASHBOARD_REFRESH_SECONDS)
+    except (RedisError, OSError):
+        logger.warning("Dashboard figures not cached (cache unreachable)", exc_info=True)
+    return figures
+
+
+def scopes_in_use():
+    """The sets of departments someone sees the dashboard of: each supervisor's, and all (superusers)."""
+    supervised = {}
+    for user_id, department_id in Membership.objects.filter(is_supervisor=True, user__is_active=True).values_list(
+        "user_id", "department_id"
+    ):
+        supervised.setdefault(user_id, set()).add(department_id)
+    scopes = {tuple(sorted(ids)) for ids in supervised.values()}
+    scopes.add(tuple(Department.objects.order_by("pk").values_list("pk", flat=True)))
+    return sorted(scopes)
+
+
+def refresh_all(now=None):
+    """Beat's refresh: every period of every set of departments in use, recomputed and cached."""
+    now = now or timezone.now()
+    scopes = scopes_in_use()
+    for ids in scopes:
+        for days in PERIODS:
+            refresh(Period(ids, days, now))
+    return len(scopes) * len(PERIODS)
+
+
+# The built-in sections' figures
+
+
+def response_times(period):
+    """First responses given and tickets solved in the period: counts, compliance and percentiles,
+    per department and for all of them.
+
+    A first response is in time when it came before the first-response due time (the deadline as
+    the clock stood at that moment). A resolution is in time when the clock time the ticket spent
+    waiting for staff stayed within the resolution target. Merged duplicates are not solved.
+    """
+    counts = (
+        ResponseTimeCount.objects.filter(
+            department_id__in=period.department_ids, day__gte=period.first, day__lte=period.last
+        )
+        .values("department_id", "measure", "bucket")
+        .annotate(n=Sum("count"), seconds=Sum("seconds"), with_target=Sum("with_target"), in_time=Sum("in_time"))
+        .order_by()
+    )
+    # (department, or None for all of them; measure) -> [count, with a target, in time, {bucket: (count, seconds)}]
+    sketches = {}
     for item in counts:
-        day = timezone.localdate(item["bucket"])
+        if not item["n"]:
+            continue
+        for department_id in (item["department_id"], None):
+            sketch = sketches.setdefault((department_id, item["measure"]), [0, 0, 0, {}])
+            sketch[0] += item["n"]
+            sketch[1] += item["with_target"]
+            sketch[2] += item["in_time"]
+            count, seconds = sketch[3].get(item["bucket"], (0, 0))
+            sketch[3][item["bucket"]] = (count + item["n"], seconds + item["seconds"])
+
+    def times(department_id):
+        first = sketches.get((department_id, Measure.FIRST_RESPONSE), [0, 0, 0, {}])
+        solved = sketches.get((department_id, Measure.RESOLUTION), [0, 0, 0, {}])
+        return Times(
+            answered=first[0],
+            answered_with_target=first[1],
+            answered_in_time=first[2],
+            first_median=percentile(first[3], 0.5),
+            first_p90=percentile(first[3], 0.9),
+            solved=solved[0],
+            solved_with_target=solved[1],
+            solved_in_time=solved[2],
+            resolution_median=percentile(solved[3], 0.5),
+            resolution_p90=percentile(solved[3], 0.9),
+        )
+
+    return {
+        "by_department": {department_id: times(department_id) for department_id in period.department_ids},
+        "overall": times(None),
+    }
+
+
+def times_rows(figures, report):
+    """The times table: (department name, its times) per department, and the times of all of them."""
+    by_department = figures["by_department"]
+    rows = [(department.name, by_department.get(department.pk, Times())) for department in report.departments]
+    return {"rows": rows, "overall": figures["overall"]}
+
+
+def new_tickets(period):
+    """New tickets per day or week, by service and by department, and how many came in the period before."""
+    counts = (
+        NewTicketCount.objects.filter(
+            department_id__in=period.department_ids, day__gte=period.previous_first, day__lte=period.last
+        )
+        .values("day", "department_id", "service_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    by_service, by_department = _series(), _series()
+    created = created_before = 0
+    for item in counts:
+        if item["day"] < period.first:
+            created_before += item["n"]
+            continue
+        created += item["n"]
+        bucket = period.bucket(item["day"])
         for series, key in ((by_service, item["service_id"]), (by_department, item["department_id"])):
-            series["values"][day, key] = series["values"].get((day, key), 0) + item["n"]
+            series["values"][bucket, key] = series["values"].get((bucket, key), 0) + item["n"]
             series["totals"][key] = series["totals"].get(key, 0) + item["n"]
     for series in (by_service, by_department):
-        series["series"] = sorted(series["totals"], key=lambda key, totals=series["totals"]: -totals[key])
-    before = tickets.filter(created_at__gte=since - timedelta(days=days), created_at__lt=since).count()
-    return by_service, by_department, before
+        series["series"] = sorted(series["totals"], key=lambda key, totals=series["totals"]: (-totals[key], key or 0))
+    services = dict(Service.objects.filter(pk__in=by_service["series"]).values_list("pk", "name"))
+    by_service["names"] = {pk: services.get(pk) for pk in by_service["series"]}
+    return {
+        "created": created,
+        "created_before": created_before,
+        "by_service": by_service,
+        "by_department": by_department,
+    }
 
 
-def _series(buckets, days):
-    return {"buckets": buckets, "series": [], "values": {}, "totals": {}, "daily": days <= DAILY_UP_TO}
+def _series():
+    return {"series": [], "values": {}, "totals": {}}
 
 
-def _ranking(volume):
+def volume_charts(figures, report):
+    """The charts of new tickets by service and by department, in the reader's language."""
+    names = _series_names(figures, report)
+    period = report.period
+    return [
+        stacked_bars(
+            chart_id,
+            title,
+            period.buckets,
+            figures[name]["series"],
+            names[name],
+            figures[name]["values"],
+            daily=period.daily,
+        )
+        for chart_id, title, name in (
+            ("by-service", _("New tickets by service"), "by_service"),
+            ("by-department", _("New tickets by department"), "by_department"),
+        )
+    ]
+
+
+def _series_names(volume, report):
+    """The name of each service and department of the volume's series ("No service" in the reader's language)."""
+    departments = {department.pk: department.name for department in report.departments}
+    return {
+        "by_service": {pk: name or _("No service") for pk, name in volume["by_service"]["names"].items()},
+        "by_department": {pk: departments.get(pk, "") for pk in volume["by_department"]["series"]},
+    }
+
+
+def _ranking(volume, names):
     total = sum(volume["totals"].values())
     return [
-        {"name": volume["names"][pk], "count": volume["totals"][pk], "share": percent(volume["totals"][pk], total)}
+        {"name": names[pk], "count": volume["totals"][pk], "share": percent(volume["totals"][pk], total)}
         for pk in volume["series"][:TOP_SIZE]
     ]
+
+
+def recurring_lists(figures, report):
+    """The period's busiest services and departments beside the recurring subjects and words."""
+    volume = report.volume
+    names = _series_names(volume, report)
+    return {
+        **figures,
+        "top_services": _ranking(volume["by_service"], names["by_service"]),
+        "top_departments": _ranking(volume["by_department"], names["by_department"]),
+    }
+
+
+def recurring(period):
+    """Subjects and subject words that came back in the period's latest SUBJECT_SAMPLE tickets."""
+    sample = (
+        Ticket.objects.filter(department_id__in=period.department_ids, created_at__gte=period.since)
+        .order_by("-pk")
+        .values("subject")[:SUBJECT_SAMPLE]
+    )
+    return {"subjects": _recurring_subjects(sample), "words": _recurring_words(sample)}
 
 
 def _recurring_subjects(sample):
@@ -459,28 +654,3 @@ def _recurring_words(sample):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, MIN_WORD_LENGTH, stopwords, TOP_SIZE * 2])
         return [{"word": word, "count": count} for word, count in cursor.fetchall()]
-
-
-def _agents_load(tickets, ids, overdue_now):
-    """Every active agent of the departments with the open tickets assigned to them there, busiest first."""
-    load = {
-        item["assignee_id"]: item
-        for item in tickets.open()
-        .filter(assignee__isnull=False)
-        .values("assignee_id")
-        .annotate(
-            open=Count("pk"),
-            waiting=Count("pk", filter=Q(status__in=WAITING_FOR_STAFF)),
-            overdue=Count("pk", filter=overdue_now),
-        )
-        .order_by()
-    }
-    # Agents of the departments, and whoever else holds some of their tickets (a superuser, say).
-    # The members as a subquery, not a join: OR-ed with a join, PostgreSQL would walk every user.
-    members = Membership.objects.filter(department_id__in=ids, user__is_active=True).values("user_id")
-    agents = User.objects.filter(Q(pk__in=members) | Q(pk__in=list(load)))
-    rows = [
-        {"agent": agent, **{key: load.get(agent.pk, {}).get(key, 0) for key in ("open", "waiting", "overdue")}}
-        for agent in agents
-    ]
-    return sorted(rows, key=lambda row: (-row["open"], -row["overdue"], str(row["agent"]).lower()))

@@ -12,3 +12,4 @@ ticket_closed = Signal()  # ticket, event, automatic
 ticket_merged = Signal()  # ticket, target, event
 ticket_escalated = Signal()  # ticket, event
 ticket_overdue = Signal()  # ticket, event
+bad_rating = Signal()  # ticket, event: a bad rating, told to the supervisors once

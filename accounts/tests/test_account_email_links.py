@@ -38,3 +38,17 @@ def test_verification_link_comes_from_site_url(client, db, mailoutbox, settings)
     assert links and all(link.startswith("https://help.example.com/accounts/confirm-email/") for link in links)
     key = links[0].rstrip("/").rsplit("/", 1)[-1]
     assert client.get(reverse("account_confirm_email", args=[key])).status_code == 200
+
+
+def test_every_account_mail_is_marked_automatic_so_no_auto_responder_answers_it(client, login, customer, mailoutbox):
+    """RFC 3834: password reset, sign-up verification, the sign-up invitation and a contact's confirmation."""
+    client.post(reverse("account_reset_password"), {"email": customer.email})
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    client.post(
+        reverse("account_signup"),
+        {"email": "novo@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
+    )
+    login(customer).post(reverse("account_contacts"), {"email": "socio@example.com", "name": "Sócio"})
+
+    assert len(mailoutbox) == 4
+    assert [mail.message()["Auto-Submitted"] for mail in mailoutbox] == ["auto-generated"] * 4

@@ -35,8 +35,14 @@ def test_every_page_carries_a_strict_content_security_policy(client, db):
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 
-def test_healthz_reports_each_component(client, db):
+def test_healthz_answers_for_the_process_and_its_database(client, db):
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_status_reports_each_component(client, db):
+    response = client.get("/status")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
 

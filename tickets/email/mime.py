@@ -6,6 +6,7 @@ are caught here and turn into an empty value or a `problem` on the result. Heade
 their raw form and decoded here, so one broken header cannot spoil the others.
 """
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from email import errors, policy
@@ -14,7 +15,7 @@ from email.utils import getaddresses
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext_noop as N_  # reasons: stored in English, shown translated
+from django.utils.translation import gettext_noop  # reasons: stored in English, shown translated
 
 from tickets.email.text import html_to_text
 
@@ -50,6 +51,9 @@ class ParsedMail:
     text: str = ""
     attachments: list = field(default_factory=list)  # (file name, bytes)
     part_count: int = 0
+    unreadable: list = field(default_factory=list)  # why a part's text could not be read (its place holds UNREADABLE)
+    authentication_results: list = field(default_factory=list)  # raw Authentication-Results values, top first
+    bounce: bool = False  # a delivery report (what `automatic` says may also be an auto-reply or a list)
 
 
 def parse_bytes(raw, headers_only=False):
@@ -76,11 +80,12 @@ def parse(raw, max_parts):
         message_id=message_id_of(message),
         subject=one_line(decode_header(_header(message, "subject")))[:255],
         recipients=_recipients(message),
-        automatic=_automatic(message),
+        authentication_results=[one_line(value) for value in raw_headers(message, "authentication-results")],
     )
+    mail.automatic, mail.bounce = _automatic(message)
     mail.sender, mail.sender_problem = _sender(message)
     reply_to = _message_ids(_header(message, "in-reply-to"))
-    references = _message_ids(" ".join(_headers(message, "references")))
+    references = _message_ids(" ".join(raw_headers(message, "references")))
     mail.thread_ids = list(dict.fromkeys(reversed(references[-MAX_REFERENCES:] + reply_to)))
     try:
         mail.part_count = sum(1 for _part in message.walk())
@@ -89,7 +94,7 @@ def parse(raw, max_parts):
     if mail.part_count > max_parts:
         raise MalformedMail(f"{mail.part_count} parts; the limit is {max_parts}")
     texts, htmls = [], []
-    _collect(message, texts, htmls, mail.attachments, body_allowed=True)
+    _collect(message, texts, htmls, mail.attachments, mail.unreadable, body_allowed=True)
     if texts:
         mail.text = "\n\n".join(texts)
     elif htmls:
@@ -101,13 +106,13 @@ def parse(raw, max_parts):
 # Headers
 
 
-def _headers(message, name):
+def raw_headers(message, name):
     """The raw values of a header (unparsed: a bad one cannot raise here), 8-bit bytes decoded."""
     return [fix_8bit(str(value)) for key, value in message.raw_items() if key.lower() == name]
 
 
 def _header(message, name):
-    values = _headers(message, name)
+    values = raw_headers(message, name)
     return values[0] if values else ""
 
 
@@ -149,31 +154,31 @@ def _message_ids(value):
 
 def _sender(message):
     """The one address of From, strictly: never a display name, never one of several."""
-    values = _headers(message, "from")
+    values = raw_headers(message, "from")
     if not values:
-        return "", N_("no From header")
+        return "", gettext_noop("no From header")
     if len(values) > 1:
-        return "", N_("several From headers")
+        return "", gettext_noop("several From headers")
     try:
         header = policy.default.header_factory("from", values[0])
         addresses = list(header.addresses)
         defects = header.defects
         groups = header.groups
     except HEADER_ERRORS:
-        return "", N_("unreadable From header")
+        return "", gettext_noop("unreadable From header")
     if len(addresses) != 1 or any(group.display_name is not None for group in groups):
-        return "", N_("From must name exactly one address")
+        return "", gettext_noop("From must name exactly one address")
     if any(isinstance(defect, _AMBIGUOUS) for defect in defects):
-        return "", N_("ambiguous From header")
+        return "", gettext_noop("ambiguous From header")
     address = addresses[0].addr_spec.lower()
     # A second, independent parse must agree, so that no parser difference decides who wrote.
     lenient = [addr.lower() for _name, addr in getaddresses([values[0]]) if addr]
     if lenient != [address] or not _STRICT_ADDRESS.match(address) or len(address) > 254:
-        return "", N_("ambiguous From header")
+        return "", gettext_noop("ambiguous From header")
     try:
         validate_email(address)
     except ValidationError:
-        return "", N_("invalid From address")
+        return "", gettext_noop("invalid From address")
     return address, ""
 
 
@@ -181,7 +186,7 @@ def _recipients(message):
     """Addresses the message was delivered to: the MTA's records first, then To and Cc."""
     found = []
     for name in ("x-original-to", "delivered-to", "to", "cc"):
-        for _display, address in getaddresses(_headers(message, name)):
+        for _display, address in getaddresses(raw_headers(message, name)):
             address = address.strip().lower()
             # Only well-formed addresses go on to the database (a NUL byte would make PostgreSQL refuse the query).
             if _STRICT_ADDRESS.match(address) and address not in found:
@@ -189,63 +194,126 @@ def _recipients(message):
     return found
 
 
+# Senders that are mail systems, not people: their mail is a report, whatever its shape.
+_SYSTEM_SENDERS = re.compile(r"(?:^|[<\s\"])(?:mailer-daemon|postmaster|mail-daemon|mailer)@", re.IGNORECASE)
+# Subjects of delivery reports whose MIME structure a provider's webhook may have flattened.
+_BOUNCE_SUBJECTS = re.compile(
+    r"^(?:undelivered mail returned to sender|undeliverable|delivery status notification|"
+    r"mail delivery failed|returned mail|delivery failure|failure notice|"
+    r"mensagem não entregue|não entregue|falha na entrega|notificação de status de entrega)",
+    re.IGNORECASE,
+)
+_REPORT_TYPES = {"multipart/report", "message/delivery-status", "message/disposition-notification"}
+
+
 def _automatic(message):
-    """Why this is a machine's message that must never be answered, or ""."""
+    """(why this is a machine's message that must never be answered, or ""; whether it is a delivery report)."""
     # The values go into the stored reason: cleaned like any text we keep.
+    reasons = []
     auto_submitted = one_line(_header(message, "auto-submitted")).split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
-        return f"Auto-Submitted: {auto_submitted}"
+        reasons.append(f"Auto-Submitted: {auto_submitted}")
     precedence = one_line(_header(message, "precedence")).lower()
     if precedence in ("bulk", "junk", "list"):
-        return f"Precedence: {precedence}"
-    if _headers(message, "list-id"):
-        return N_("mailing list (List-Id)")
-    if any(value.strip().strip("<>").strip() == "" for value in _headers(message, "return-path")):
-        return N_("empty return path")
-    if _headers(message, "x-autoreply") or _headers(message, "x-autorespond"):
-        return N_("auto-reply (X-Autoreply)")
-    try:
-        content_type = message.get_content_type()
-    except HEADER_ERRORS:
-        content_type = ""
-    if content_type == "multipart/report" or content_type == "message/delivery-status":
-        return N_("delivery or read report")
-    sender = _header(message, "from").lower()
-    if "mailer-daemon@" in sender:
-        return N_("mail system (MAILER-DAEMON)")
+        reasons.append(f"Precedence: {precedence}")
+    if raw_headers(message, "list-id"):
+        reasons.append(gettext_noop("mailing list (List-Id)"))
+    bounce = _bounce(message)
+    if bounce:
+        reasons.append(bounce)
+    if raw_headers(message, "x-autoreply") or raw_headers(message, "x-autorespond"):
+        reasons.append(gettext_noop("auto-reply (X-Autoreply)"))
+    return (reasons[0] if reasons else ""), bool(bounce)
+
+
+def _bounce(message):
+    """Why this is a delivery report (a bounce), however it arrived, or ""."""
+    if any(value.strip().strip("<>").strip() == "" for value in raw_headers(message, "return-path")):
+        return gettext_noop("empty return path")
+    if _is_report(message):
+        return gettext_noop("delivery or read report")
+    if _SYSTEM_SENDERS.search(_header(message, "from")):
+        return gettext_noop("mail system (MAILER-DAEMON)")
+    if raw_headers(message, "x-failed-recipients"):
+        return gettext_noop("delivery report (X-Failed-Recipients)")
+    if _BOUNCE_SUBJECTS.match(one_line(decode_header(_header(message, "subject")))):
+        return gettext_noop("delivery report (subject)")
     return ""
+
+
+def _is_report(message):
+    """A delivery or read report anywhere in the tree (a provider may have wrapped it in another multipart)."""
+    try:
+        return any(part.get_content_type() in _REPORT_TYPES for part in message.walk())
+    except (*HEADER_ERRORS, RecursionError):
+        return False
 
 
 # Body and attachments
 
 
-def _collect(part, texts, htmls, attachments, body_allowed):
+UNREADABLE = gettext_noop("[A part of this message could not be decoded; it was kept out of the text.]")
+# A text part with any of these is binary data that a text decoder would turn into garbage.
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_BROKEN_QP = re.compile(rb"=(?![0-9A-Fa-f]{2}|\r?\n|\Z)")
+
+
+def _collect(part, texts, htmls, attachments, unreadable, body_allowed):
     """Walk the MIME tree: the body's text and HTML parts, and every file (inline images included).
 
     Of a multipart/alternative only one branch gives the body (the one with plain text, if any);
     files are taken from every branch, so an image pasted into the HTML version is not lost.
-    An attached message (message/rfc822) is one file, not part of the body.
+    An attached message (message/rfc822) is one file, not part of the body. A text part that
+    cannot be decoded is never read as text: its reason goes in `unreadable`, UNREADABLE in its place.
     """
     content_type, disposition, name, charset = _part_headers(part)
     if content_type.startswith("multipart/") and not part.is_multipart():
-        # A multipart whose boundary never appears: its body is all there is, read it as text.
-        content_type = "text/plain"
+        # A multipart whose boundary never appears: its body is raw MIME, not anyone's text.
+        if body_allowed:
+            unreadable.append(gettext_noop("broken multipart boundary"))
+            texts.append(UNREADABLE)
+        return
     if content_type.startswith("multipart/"):
         children = [child for child in part.get_payload() if hasattr(child, "get_content_type")]
         chosen = _body_branch(children) if content_type == "multipart/alternative" else None
         for child in children:
-            _collect(child, texts, htmls, attachments, body_allowed and (chosen is None or child is chosen))
+            _collect(child, texts, htmls, attachments, unreadable, body_allowed and (chosen is None or child is chosen))
         return
     if content_type in _SIGNATURE_TYPES:
         return
     if content_type in ("text/plain", "text/html") and not name and disposition != "attachment":
         if body_allowed:
-            text = decode_text(_payload(part), charset)
-            (texts if content_type == "text/plain" else htmls).append(text)
+            text, problem = _read_text(part, charset)
+            if problem:
+                unreadable.append(problem)
+                text = UNREADABLE
+            (texts if content_type == "text/plain" or problem else htmls).append(text)
         return
     data = _payload(part)
     if data:
         attachments.append((name or _default_name(content_type, len(attachments) + 1), data))
+
+
+def _read_text(part, charset):
+    """(the text of a body part, ""), or ("", why it cannot be read)."""
+    data = _payload(part)
+    if any(isinstance(defect, errors.InvalidBase64LengthDefect) for defect in part.defects):
+        return "", gettext_noop("broken base64")
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if encoding == "quoted-printable" and _BROKEN_QP.search(_raw_payload(part)):
+        return "", gettext_noop("broken quoted-printable")
+    text = decode_text(data, charset)
+    if text is None:
+        return "", gettext_noop("unknown charset")
+    if _BINARY.search(text):
+        return "", gettext_noop("binary data in a text part")
+    return text, ""
+
+
+def _raw_payload(part):
+    payload = part.get_payload(decode=False)
+    # The parser keeps undecodable bytes as surrogates, but a part can hold other non-ASCII text too.
+    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
 def _body_branch(children):
@@ -294,15 +362,25 @@ def _payload(part):
 
 
 def decode_text(data, charset):
-    """Bytes of a text part as str: the declared charset if it fits, else UTF-8, else Windows-1252."""
-    for candidate in (charset, "utf-8", "windows-1252"):
-        if not candidate:
-            continue
+    """Bytes of a text part as str: the declared charset if it fits, else UTF-8, else Windows-1252.
+
+    A charset we do not know only gets UTF-8: guessing a single-byte charset for it would store
+    garbage as text. None when nothing fits.
+    """
+    candidates = ("utf-8", "windows-1252")
+    if charset:
+        try:
+            codecs.lookup(charset)
+        except (LookupError, ValueError, TypeError):
+            candidates = ("utf-8",)
+        else:
+            candidates = (charset, *candidates)
+    for candidate in candidates:
         try:
             return data.decode(candidate)
         except (LookupError, UnicodeError, ValueError, TypeError):
-            continue  # unknown or non-text codec ("base64"), or bytes that do not fit it
-    return data.decode("latin-1")
+            continue  # a non-text codec ("base64"), or bytes that do not fit it
+    return None
 
 
 def _default_name(content_type, number):

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from helpdesk.links import site_url
+from helpdesk.mail import AUTOMATIC_HEADERS
 from tickets.models import Message, Notification, NotificationKind, Source
 
 # Kinds addressed to staff: their links go to the workspace and they see internal context.
@@ -24,6 +25,7 @@ STAFF_KINDS = {
     NotificationKind.CUSTOMER_REPLY,
     NotificationKind.ESCALATED,
     NotificationKind.OVERDUE,
+    NotificationKind.BAD_RATING,
 }
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.
@@ -49,7 +51,7 @@ def build_message(notification, connection=None):
         html = render_to_string(f"{name}-body.html", context)
     if ticket is not None:
         subject = one_line(f"{settings.EMAIL_SUBJECT_PREFIX_TICKET} [{ticket.display_reference}] {subject}")
-    headers = {"Message-ID": notification.message_id, "Auto-Submitted": "auto-generated"}
+    headers = {"Message-ID": notification.message_id, **AUTOMATIC_HEADERS}
     references = _references(notification)
     if references:
         headers["In-Reply-To"] = references[-1]
@@ -80,10 +82,19 @@ def _tidy(text):
 def _context(notification):
     ticket = notification.ticket
     for_staff = notification.kind in STAFF_KINDS
+    message = notification.thread_message
+    subject = ticket.subject if ticket else ""
+    if ticket is not None and ticket.customer_id is None and not for_staff:
+        # A guest's address is only the From of a message nobody vouched for: what we send there
+        # repeats none of that message's text (its subject, its body), or a forged From would make
+        # us mail someone else words of the forger's choosing. Staff's own replies still go.
+        subject = ticket.department.name
+        message = message if message is not None and message.from_staff else None
     context = {
         "notification": notification,
         "ticket": ticket,
-        "message": notification.thread_message,
+        "subject": subject,
+        "message": message,
         "event": notification.event,
         "inbound": notification.inbound,
         "for_staff": for_staff,
@@ -95,8 +106,8 @@ def _context(notification):
         path = ticket.get_staff_url() if for_staff else ticket.get_absolute_url()
         context["link"] = site_url(path)
         context["merged_into"] = ticket.merged_into
-    if notification.thread_message is not None:
-        context["attachment_names"] = [a.original_name for a in notification.thread_message.attachments.all()]
+    if message is not None:
+        context["attachment_names"] = [a.original_name for a in message.attachments.all()]
     return context
 
 

@@ -106,11 +106,36 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 _WRAPPED_ATTRIBUTION_START = re.compile(r"^\s*(?:On|Em|Le|Am)\s", re.IGNORECASE)
+# The header block Outlook (Windows, Mac, web) writes above the message it quotes, one table per
+# language: the field names of each role. Windows writes Sent (Enviado, or Enviada em in newer
+# builds); Mac and Apple Mail write Date (Data).
+HEADER_BLOCK_FIELDS = {
+    "en": {"from": ["From"], "sent": ["Sent"], "date": ["Date"], "to": ["To", "Cc"], "subject": ["Subject"]},
+    "pt-br": {
+        "from": ["De"],
+        "sent": ["Enviada em", "Enviado em", "Enviado", "Enviada"],
+        "date": ["Data"],
+        "to": ["Para", "Cc"],
+        "subject": ["Assunto"],
+    },
+}
+# The separator line some clients put above that block, per language.
+ORIGINAL_MESSAGE = {"en": ["Original Message"], "pt-br": ["Mensagem original"]}
+
+_FIELD_ROLES = {
+    name.lower(): role for table in HEADER_BLOCK_FIELDS.values() for role, names in table.items() for name in names
+}
+_FIELD = re.compile(
+    r"^\s*\**\s*(" + "|".join(sorted(map(re.escape, _FIELD_ROLES), key=len, reverse=True)) + r")\s*:\**\s*\S",
+    re.IGNORECASE,
+)
 _ORIGINAL_MESSAGE = re.compile(
-    r"^\s*-{2,}\s*(?:Original Message|Mensagem original|Mensagem Original)\s*-{2,}\s*$", re.IGNORECASE
+    r"^\s*-{2,}\s*(?:"
+    + "|".join(re.escape(text) for texts in ORIGINAL_MESSAGE.values() for text in texts)
+    + r")\s*-{2,}\s*$",
+    re.IGNORECASE,
 )
 _RULE = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")
-_FIELD = re.compile(r"^\s*\**\s*(From|De|Sent|Enviad[oa]|Date|Data|To|Para|Subject|Assunto|Cc)\s*:\**\s*\S", re.I)
 _FORWARD_MARKER = re.compile(
     r"forwarded message|mensagem encaminhada|begin forwarded message|início da mensagem encaminhada", re.IGNORECASE
 )
@@ -151,22 +176,19 @@ def _history_start(lines):
 
 
 def _is_header_block(lines, index):
-    """Outlook's "From: … Sent: … To: … Subject:" (or "De: … Enviado: …") above the previous message.
+    """Outlook's "From: … Sent: … To: … Subject:" (or "De: … Enviada em: …") above the previous message.
 
     Forwarded messages have the same fields but are the content, not history: they are kept.
     """
     first = _FIELD.match(lines[index])
-    if not first or first.group(1).lower() not in ("from", "de"):
+    if not first or _FIELD_ROLES[first.group(1).lower()] != "from":
         return False
-    fields = set()
+    roles = set()
     for line in lines[index + 1 : index + 6]:
         match = _FIELD.match(line)
         if match:
-            fields.add(match.group(1).lower())
-    outlook = fields & {"sent", "enviado", "enviada"}
-    # Outlook for Mac and Apple Mail write Date instead of Sent.
-    mac = fields & {"date", "data"} and fields & {"subject", "assunto"}
-    if not (outlook or mac):
+            roles.add(_FIELD_ROLES[match.group(1).lower()])
+    if not ("sent" in roles or {"date", "subject"} <= roles):
         return False
     before = "\n".join(lines[max(0, index - 3) : index])
     return not _FORWARD_MARKER.search(before)

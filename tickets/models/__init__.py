@@ -1,10 +1,12 @@
-from tickets.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Source, Speaker, Status
+from tickets.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Scale, Score, Source, Speaker, Status
 from tickets.models.canned import CannedReply
 from tickets.models.event import TicketEvent
-from tickets.models.inbound import InboundEmail, InboundState
+from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, RemovalReason
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.rollup import Measure, NewTicketCount, OpenTicketCount, ResponseTimeCount
+from tickets.models.satisfaction import Rating, RatingRefused
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
 
@@ -12,17 +14,26 @@ __all__ = [
     "PRIORITY_RANK",
     "WAITING_FOR_STAFF",
     "Attachment",
+    "AuthVerdict",
     "CannedReply",
     "DeliveryState",
     "EscalationRefused",
     "InboundEmail",
     "InboundState",
+    "Measure",
+    "NewTicketCount",
     "Notification",
     "NotificationKind",
+    "OpenTicketCount",
     "EventKind",
     "Message",
     "Priority",
+    "Rating",
+    "RatingRefused",
+    "Scale",
+    "Score",
     "RemovalReason",
+    "ResponseTimeCount",
     "Source",
     "Speaker",
     "Status",

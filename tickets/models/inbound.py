@@ -15,10 +15,18 @@ from tickets.models.ticket import Ticket
 class InboundState(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACCEPTED = "accepted", _("Added to a ticket")
-    HELD = "held", _("Held: unknown sender")
+    HELD = "held", _("Held for review")
     DISCARDED = "discarded", _("Discarded")
     DROPPED = "dropped", _("Dropped (automatic mail)")
     REJECTED = "rejected", _("Rejected")
+
+
+class AuthVerdict(models.TextChoices):
+    """What sender authentication (SPF, DKIM, DMARC from a trusted host) said of a received message."""
+
+    PASS = "pass", _("Passed")
+    FAIL = "fail", _("Failed")
+    NONE = "none", _("Not checked")
 
 
 class InboundEmailQuerySet(models.QuerySet):
@@ -53,9 +61,12 @@ class InboundEmail(models.Model):
     """A message received by e-mail, kept raw before it is processed."""
 
     raw = models.BinaryField(_("raw message"))
-    message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, null=True, blank=True)
     sender = models.EmailField(_("sender"), blank=True)
     recipient = models.EmailField(_("recipient"), blank=True)
+    # The recipient the MTA or provider delivered this copy to ("" when it did not say): one message
+    # to two departments is two deliveries, each stored and processed once.
+    envelope_recipient = models.CharField(_("envelope recipient"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     department = models.ForeignKey(
         "departments.Department",
@@ -81,6 +92,13 @@ class InboundEmail(models.Model):
         related_name="inbound_email",
         verbose_name=_("message"),
     )
+    verdict = models.CharField(
+        _("sender authentication"), max_length=4, choices=AuthVerdict.choices, default=AuthVerdict.NONE
+    )
+    authentication = models.CharField(_("authentication results"), max_length=255, blank=True)
+    # Of mail without a Message-ID: a digest of sender, recipients, subject, date and body, and the
+    # time window it fell in, so that a second copy is stored once all the same.
+    fingerprint = models.CharField(_("fingerprint"), max_length=80, null=True, blank=True, unique=True)
     state = models.CharField(_("state"), max_length=10, choices=InboundState.choices, default=InboundState.RECEIVED)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
@@ -101,6 +119,10 @@ class InboundEmail(models.Model):
         verbose_name = _("inbound e-mail")
         verbose_name_plural = _("inbound e-mails")
         ordering = ["-received_at", "-pk"]
+        constraints = [
+            # One message is delivered once per recipient: to two departments, it is two deliveries.
+            models.UniqueConstraint(fields=["message_id", "envelope_recipient"], name="inbound_once_per_recipient"),
+        ]
         indexes = [
             models.Index(fields=["department", "state", "-received_at"], name="inbound_dept_state"),
             models.Index(fields=["sender", "notice_sent_at"], name="inbound_sender_notice"),
@@ -112,8 +134,9 @@ class InboundEmail(models.Model):
     def save(self, *args, **kwargs):
         # Empty Message-IDs are stored as NULL so the unique constraint only covers real ones.
         self.message_id = self.message_id or None
+        self.fingerprint = self.fingerprint or None
         # Whatever a hostile message put in a header, PostgreSQL refuses NUL in text: the last guard.
-        for name in ("sender", "recipient", "subject", "reason"):
+        for name in ("sender", "recipient", "envelope_recipient", "subject", "reason", "authentication"):
             setattr(self, name, getattr(self, name).replace("\x00", ""))
         super().save(*args, **kwargs)
 

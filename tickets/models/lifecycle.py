@@ -322,18 +322,17 @@ class TicketLifecycle:
     def mark_overdue(self, now=None):
         """Record that the pending target has passed and tell the supervisors, once per breach.
 
-        The conditional UPDATE is the claim: when several workers try at the same moment only one
-        changes the row, and only that one records the event and notifies. Returns the event, or
-        None when there was nothing (more) to mark.
+        Re-checked under the row lock: when several workers try at the same moment only the first
+        marks the row, records the event and notifies. Returns the event, or None when there was
+        nothing (more) to mark.
         """
         now = now or timezone.now()
         with transaction.atomic():
-            claimed = (
-                type(self).objects.overdue(now).filter(pk=self.pk, breached_at__isnull=True).update(breached_at=now)
-            )
-            if not claimed:
-                return None
             self._lock()
+            if self.breached_at is not None or not self.is_overdue(now):
+                return None
+            self.breached_at = now
+            self.save(update_fields=["breached_at"])
             first_response = self.first_response_at is None and self.due_at == self.first_response_due_at
             event = self._record(EventKind.OVERDUE, None, new="first_response" if first_response else "resolution")
             signals.ticket_overdue.send(type(self), ticket=self, event=event)

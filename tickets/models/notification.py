@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     MERGED = "merged", _("Ticket merged")
     ESCALATED = "escalated", _("Escalation (to supervisors)")
     OVERDUE = "overdue", _("Overdue (to supervisors)")
+    BAD_RATING = "bad_rating", _("Bad rating (to supervisors)")
     UNKNOWN_SENDER = "unknown_sender", _("Notice to an unknown sender")
 
 

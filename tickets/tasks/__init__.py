@@ -1,6 +1,15 @@
 """Celery tasks of the tickets app (autodiscovered as `tickets.tasks`)."""
 
+from tickets.tasks.dashboard import compact_rollups, reconcile_rollups, refresh_dashboard
 from tickets.tasks.mail import send_notification, sweep_outbox
 from tickets.tasks.sla import auto_close_tickets, mark_overdue_tickets
 
-__all__ = ["auto_close_tickets", "mark_overdue_tickets", "send_notification", "sweep_outbox"]
+__all__ = [
+    "auto_close_tickets",
+    "compact_rollups",
+    "mark_overdue_tickets",
+    "reconcile_rollups",
+    "refresh_dashboard",
+    "send_notification",
+    "sweep_outbox",
+]

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from helpdesk.outage import breaker_for
 from tickets.email.outbound import build_message
 from tickets.models import DeliveryState, Notification
 
@@ -62,14 +63,24 @@ def sweep_outbox():
 def queue_notifications(pks):
     """Queue one task per row; a broker outage is logged and left to the sweep, never raised.
 
-    Called after commit, from the web request that caused the notifications.
+    Called after commit, from the web request that caused the notifications. While the broker's
+    breaker is open (Redis failed moments ago) nothing is tried: the request does not wait.
     """
+    app = send_notification.app
+    breaker = None if app.conf.task_always_eager else breaker_for(app.conf.broker_url)
     for pk in pks:
-        try:
-            send_notification.delay(pk)
-        except OperationalError:
+        if breaker is not None and not breaker.allows():
             logger.warning("Broker unreachable: notification %s stays queued for the outbox sweep", pk)
             return
+        try:
+            send_notification.delay(pk)
+        except OperationalError as error:
+            if breaker is not None:
+                breaker.failed(error)
+            logger.warning("Broker unreachable: notification %s stays queued for the outbox sweep", pk)
+            return
+        if breaker is not None:
+            breaker.succeeded()
 
 
 def send_again(notifications):

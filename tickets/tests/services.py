@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -15,6 +16,7 @@ import pytest
 import redis
 from celery import Celery, current_app
 from django.conf import settings
+from django.core.cache.backends.db import DatabaseCache
 
 
 def require_service(available, message):
@@ -140,3 +142,74 @@ def producer_on(broker_url):
     finally:
         previous.set_current()
         app.close()
+
+
+class TcpProxy:
+    """A TCP proxy in front of a real server (PostgreSQL): `stop()` refuses new connections and cuts
+    the open ones, as a database that went away; `start()` lets them through again.
+
+    The shared PostgreSQL cluster cannot be stopped for a test; what the application meets is the same
+    (connection refused, server closed the connection).
+    """
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, int(target_port))
+        self.port = free_port()
+        self._listener = None
+        self._sockets = set()
+        self._lock = threading.Lock()
+
+    def start(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self):
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets |= {client, upstream}
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _pipe(self, source, destination):
+        try:
+            while data := source.recv(65536):
+                destination.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, destination):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def forget_rate_limits_in_the_database():
+    """Empty the table where processes without REDIS_URL (the MTA pipe's) count rate limits: it is
+    not a model's, so a transactional test's flush leaves earlier tests' counts in it."""
+    DatabaseCache("helpdesk_ratelimit", {}).clear()

@@ -50,6 +50,41 @@ QUOTED_REPLIES = {
         "",
         "Olá Carla,",
     ],
+    # Newer Outlook for Windows in Portuguese, without the rule line above the block.
+    "outlook-pt-enviada-em": [
+        "De: Suporte <suporte@example.com>",
+        "Enviada em: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Assunto: RE: [#483920] Site fora do ar",
+        "",
+        "Olá Carla,",
+    ],
+    "outlook-pt-enviada-em-rule": [
+        "________________________________",
+        "De: Suporte <suporte@example.com>",
+        "Enviada em: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Cc: Financeiro <financeiro@example.com>",
+        "Assunto: RE: [#483920] Site fora do ar",
+        "",
+        "Olá Carla,",
+    ],
+    "outlook-en-no-rule": [
+        "From: Suporte <suporte@example.com>",
+        "Sent: Monday, May 6, 2024 11:02 AM",
+        "To: Carla Cliente <cliente@example.com>",
+        "Subject: RE: [#483920] Site down",
+        "",
+        "Hello Carla,",
+    ],
+    "outlook-mac-pt": [
+        "De: Suporte <suporte@example.com>",
+        "Data: segunda-feira, 6 de maio de 2024 11:02",
+        "Para: Carla Cliente <cliente@example.com>",
+        "Assunto: Re: Site fora do ar",
+        "",
+        "Olá,",
+    ],
     # Outlook's HTML turned into text elsewhere: the labels were bold.
     "outlook-bold": ["*From:* Suporte <suporte@example.com>", "*Sent:* Monday, May 6, 2024", "*Subject:* Site down"],
     # Outlook for Mac writes Date instead of Sent.
@@ -232,8 +267,8 @@ def test_bodies_are_decoded_whatever_the_charset_claims(content_type, cte, body,
     assert parse(_mail(b"Subject: x", body, content_type, cte), 100).text == text
 
 
-def test_undecodable_bytes_fall_back_to_latin_1():
-    assert decode_text(b"\x81\x8d", "") == "\x81\x8d"
+def test_bytes_that_no_charset_fits_are_not_read_as_text():
+    assert decode_text(b"\x81\x8d", "") is None
 
 
 def test_html_only_mail_becomes_text():

@@ -13,6 +13,7 @@ from django.db import connection
 
 from tickets.models import InboundEmail, InboundState, Ticket
 from tickets.tests.emls import eml
+from tickets.tests.services import forget_rate_limits_in_the_database
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
@@ -24,6 +25,7 @@ def mta(transactional_db, tmp_path):
     On PostgreSQL the child connects to the test database itself. SQLite's test database lives
     in memory, so it is copied to a file in tmp_path for the child and copied back afterwards.
     """
+    forget_rate_limits_in_the_database()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_TEST_NAME", "REDIS_URL")}
     env.update(VAR_DIR=str(tmp_path), EMAIL_FILE_PATH=str(tmp_path / "mail"), MEDIA_ROOT=str(tmp_path / "uploads"))
     db = connection.settings_dict
@@ -101,3 +103,24 @@ def test_an_unavailable_database_exits_75_so_the_mta_retries(mta, support):
     code, err = mta(eml("gmail-new-ticket-pt.eml"), database_url="postgres://nobody@127.0.0.1:1/helpdesk")
     assert code == 75
     assert "temporary failure: connection failed" in err
+
+
+def test_the_per_sender_cap_holds_across_pipe_runs_with_the_default_settings(mta, settings, customer, support):
+    """Each pipe run is a new process: without Redis the counters are in the database they all share."""
+    from helpdesk import ratelimit
+
+    # This process counts where a process without REDIS_URL does (the child has none).
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "helpdesk_ratelimit"},
+    }
+    limit, _period = ratelimit.LIMITS["inbound_sender"]
+    for _hit in range(limit - 1):
+        assert ratelimit.allow("inbound_sender", "cliente@example.com")
+
+    assert mta(eml("gmail-new-ticket-pt.eml"))[0] == 0  # the last one allowed, counted by the child
+    assert mta(eml("gmail-new-ticket-pt.eml", message_id="<second@mail.gmail.com>"))[0] == 0  # seen by the next
+
+    first, second = InboundEmail.objects.order_by("pk")
+    assert first.state == InboundState.ACCEPTED
+    assert (second.state, second.reason) == (InboundState.HELD, "too many messages from this address")

@@ -216,6 +216,7 @@ BOUNCE = {
 @pytest.fixture
 def webhook_secret(settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "anymail:hook-s3cret"}
+    settings.MAIL_WEBHOOK_PROVIDERS = ["postmark"]
 
 
 def test_a_postmark_delivery_report_marks_the_row_delivered(sent_reply, webhook_secret, client):

@@ -427,7 +427,8 @@ def test_the_queue_makes_as_many_queries_for_30_tickets_as_for_3(login, agent, s
     few = _queue_queries(client, params)
     for index in range(27):
         made(service=hosting, assignee=supervisor if index % 2 else None)
-    assert _queue_queries(client, params) == few <= 8
+    # 9: the session is read from the database on every request (it survives a Redis outage).
+    assert _queue_queries(client, params) == few <= 9
 
 
 def test_a_search_is_not_counted_per_status(agent, made):

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tickets.views import customer
+from tickets.views import customer, satisfaction
 
 app_name = "tickets"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     re_path(rf"^tickets/{REF}/$", customer.ticket_detail, name="detail"),
     re_path(rf"^tickets/{REF}/close/$", customer.close_ticket, name="close"),
     re_path(rf"^tickets/{REF}/escalate/$", customer.escalate_ticket, name="escalate"),
+    re_path(rf"^tickets/{REF}/rate/(?P<token>[\w.:-]+)/$", satisfaction.rate, name="rate"),
+    re_path(rf"^tickets/{REF}/rate/(?P<token>[\w.:-]+)/thanks/$", satisfaction.thanks, name="rate_thanks"),
     re_path(rf"^tickets/{REF}/files/(?P<pk>[0-9]+)/$", customer.attachment, name="attachment"),
     re_path(
         rf"^tickets/{REF}/files/(?P<pk>[0-9]+)/thumbnail/$", customer.attachment_thumbnail, name="attachment_thumbnail"

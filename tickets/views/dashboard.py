@@ -1,13 +1,11 @@
-"""The supervisors' dashboard: the state of their departments this morning, and the chosen period."""
+"""The supervisors' dashboard: the state of their departments now, and the chosen period."""
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tickets import reports
+from tickets import reports, satisfaction
 from tickets.access import staff_required
-from tickets.charts import stacked_bars
 
 
 def _period(value):
@@ -22,24 +20,13 @@ def dashboard(request):
         raise Http404
     days = _period(request.GET.get("days"))
     report = reports.build(request.user, days)
-    charts = []
-    for chart_id, title, volume in (
-        ("by-service", _("New tickets by service"), report.volume_by_service),
-        ("by-department", _("New tickets by department"), report.volume_by_department),
-    ):
-        charts.append(
-            stacked_bars(
-                chart_id,
-                title,
-                volume["buckets"],
-                volume["series"],
-                volume["names"],
-                volume["values"],
-                daily=volume["daily"],
-            )
-        )
     return render(
         request,
         "staff/dashboard.html",
-        {"report": report, "charts": charts, "periods": reports.PERIODS, "days": days},
+        {
+            "report": report,
+            "periods": reports.PERIODS,
+            "days": days,
+            "satisfaction": satisfaction.report(request.user, days),
+        },
     )

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from tickets import satisfaction
 from tickets.access import staff_required
 from tickets.queue import QueueFilter
 
@@ -56,6 +57,7 @@ def _columns(now):
         (_("Overdue"), lambda t: _("yes") if t.is_overdue(now) else ""),
         (_("Escalated"), lambda t: _time(t.escalated_at)),
         (_("Closed"), lambda t: _time(t.closed_at)),
+        (_("Rating"), satisfaction.score_label),
     ]
 
 
@@ -72,7 +74,7 @@ def queue_csv(request):
         # The rows are written after the view returned: keep the user's language for the labels.
         with translation.override(language):
             yield BOM + writer.writerow([header for header, _value in columns])
-            for ticket in queue.queryset.iterator(chunk_size=CHUNK):
+            for ticket in satisfaction.with_latest_score(queue.queryset).iterator(chunk_size=CHUNK):
                 yield writer.writerow([neutralise(value(ticket)) for _header, value in columns])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tickets import choices
+from tickets import choices, satisfaction
 from tickets.access import staff_required, staff_ticket_or_404
 from tickets.forms.staff import (
     AssignForm,
@@ -174,6 +174,7 @@ def _queue_menus(queue_filter):
         "priorities": _options(Priority.choices, state["priority"]),
         "assignees": _options(ASSIGNEE_FILTERS, state["assignee"]),
         "services": _options([(pk, name) for pk, name, _active in choices.services()], state["service"]),
+        "ratings": _options(satisfaction.RATING_FILTERS[1:], state["rating"]),
         "sorts": _options([(key, sort.label) for key, sort in SORTS.items()], state["sort"]),
         "agents": _options(agents),
         "statuses": _options(Status.choices),

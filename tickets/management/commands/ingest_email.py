@@ -1,9 +1,7 @@
 """Read one raw RFC 822 message on standard input and ingest it: the entry point for an MTA pipe.
 
-Postfix, for example (master.cf), with the envelope recipient passed on:
-
-    helpdesk unix - n n - - pipe flags=Rq user=helpdesk
-      argv=/srv/helpdesk/.venv/bin/python /srv/helpdesk/manage.py ingest_email --recipient ${recipient}
+Postfix, for example: deploy/postfix/ (the README's recipe) passes the envelope recipient and
+sender on, one recipient per run.
 
 Exit codes follow sysexits.h, which is how the MTA decides what to do with the message:
 0 stored (or deliberately dropped or held), 65 (EX_DATAERR) malformed or rejected: the MTA
@@ -19,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from tickets.email.inbound import ingest
+from tickets.email.inbound import Envelope, ingest
 from tickets.models import InboundState
 
 EX_OK = 0
@@ -34,12 +32,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--recipient", default=None, help="The envelope recipient, as the MTA gives it.")
+        parser.add_argument(
+            "--sender", default=None, help='The envelope sender, as the MTA gives it ("" for a bounce\'s null sender).'
+        )
 
-    def handle(self, *args, recipient=None, **options):
+    def handle(self, *args, recipient=None, sender=None, **options):
         # One byte over the limit is enough to know the message is too large; the rest is not read.
         raw = sys.stdin.buffer.read(settings.INBOUND_MAX_BYTES + 1)
         try:
-            inbound = ingest(raw, recipient=recipient)
+            inbound = ingest(raw, envelope=Envelope(recipient=recipient or "", sender=sender))
         except (DatabaseError, RedisError) as error:
             # The database (or the cache behind the rate limit) is down: the MTA must keep the message.
             log.warning("inbound mail deferred: %s", error)

@@ -1,0 +1,221 @@
+"""The supervisors' dashboard on one seeded database, as a supervisor and as a superuser.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.dashboard
+
+Three measurements per user (bench/README.md has the targets and the figures):
+- alone: one request at a time through Django's test client, in-process (`--alone` requests
+  after a warm-up; median, fastest and slowest);
+- at 2 connections: gunicorn (2 workers, DEBUG off) loaded by wrk for `--duration` seconds; p50,
+  p95, p99 and the slowest request;
+- a long run: `--long` seconds at 2 connections while the figures are refreshed in this process
+  every `--refresh-every` seconds, as beat's refresh-dashboard does in a worker (a refresh
+  recomputes every period of every set of departments), with the rows appended meanwhile
+  folded; the slowest request of the run shows whether any request paid for a refresh.
+The bare baseline page (bench/urls.py) is measured the same way at 2 connections, for scale.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from bench.harness import COOKIE, ROOT, VAR, Server, session_key  # sets Django up: first
+
+# isort: split
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from bench.management.commands.seed_bench import SUPERVISOR_EMAIL
+from bench.run import find_wrk
+from tickets import reports, rollups
+from tickets.models import Ticket
+
+ADMIN_EMAIL = "bench-admin@example.com"
+TARGETS = {"alone_ms": 25, "p95_ms": 40, "long_max_ms": 100}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alone", type=int, default=30, help="Requests measured one at a time (default 30).")
+    parser.add_argument("--duration", type=int, default=15, help="Seconds at 2 connections (default 15).")
+    parser.add_argument("--long", type=int, default=120, help="Seconds of the long run (default 120).")
+    parser.add_argument("--refresh-every", type=int, default=30, help="Seconds between refreshes in the long run.")
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--days", type=int, default=reports.DEFAULT_PERIOD, choices=reports.PERIODS)
+    parser.add_argument("--users", default="supervisor,superuser", help="Who to measure (default both).")
+    parser.add_argument("--no-load", action="store_true", help="Only the requests alone.")
+    args = parser.parse_args()
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    tickets = Ticket.objects.count()
+    database = settings.DATABASES["default"]["NAME"]
+    print(f"Data: {tickets:,} tickets in {database!r}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    users = {"supervisor": User.objects.get(email=SUPERVISOR_EMAIL), "superuser": superuser()}
+    users = {name: users[name] for name in args.users.split(",")}
+    path = f"{reverse('staff:dashboard')}?days={args.days}"
+    started = time.monotonic()
+    scopes = reports.refresh_all()
+    print(
+        f"Figures refreshed as beat does ({scopes} periods and sets of departments): {time.monotonic() - started:.2f} s"
+    )
+
+    results = {"database": database, "tickets": tickets, "path": path, "users": {}}
+    for name, user in users.items():
+        results["users"][name] = alone(user, path, args.alone)
+        figures = results["users"][name]
+        print(
+            f"{name}: alone {figures['median_ms']:.1f} ms median ({figures['min_ms']:.1f}–{figures['max_ms']:.1f}), "
+            f"{figures['queries']} queries",
+            flush=True,
+        )
+    if not args.no_load:
+        wrk = find_wrk()
+        with Server(args.port, workers=2):
+            baseline = load(wrk, args, reverse("bench_baseline"), users["supervisor"], args.duration)
+            results["baseline"] = baseline
+            print(f"baseline: p95 {baseline['p95_ms']:.1f} ms at {args.connections} connections", flush=True)
+            for name, user in users.items():
+                figures = results["users"][name]
+                figures["load"] = load(wrk, args, path, user, args.duration)
+                print(f"{name}: {describe(figures['load'])}", flush=True)
+            for name, user in users.items():
+                figures = results["users"][name]
+                figures["long"] = long_run(wrk, args, path, user)
+                print(f"{name}: long run, {describe(figures['long'])}", flush=True)
+    report(results, args)
+
+
+def superuser():
+    """The benchmark's superuser (the seed makes none): created on first use."""
+    user = User.objects.filter(email=ADMIN_EMAIL).first()
+    if user is None:
+        user = User.objects.create_superuser(ADMIN_EMAIL, "bench12345", name="Bench Admin")
+        EmailAddress.objects.create(user=user, email=ADMIN_EMAIL, verified=True, primary=True)
+    return user
+
+
+def alone(user, path, count):
+    client = Client()
+    client.cookies[COOKIE] = session_key(user)
+    for _ in range(3):  # warm caches (templates, translations, menus) as a running worker has them
+        assert client.get(path).status_code == 200
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(path)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return {
+        "median_ms": statistics.median(times),
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
+
+
+def wrk_command(wrk, args, path, user, seconds):
+    url = f"http://127.0.0.1:{args.port}{path}"
+    return [
+        wrk, "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "30s",
+        "-H", f"Cookie: {COOKIE}={session_key(user)}", "-s", str(ROOT / "bench" / "report.lua"), url,
+    ]  # fmt: skip
+
+
+def figures_of(output):
+    figures = json.loads(output.strip().splitlines()[-1])
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    errors = ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts", "redirects")
+    figures["errors"] = sum(figures[key] for key in errors)
+    return figures
+
+
+def load(wrk, args, path, user, seconds):
+    subprocess.run(wrk_command(wrk, args, path, user, 3), check=True, capture_output=True)  # warm-up
+    output = subprocess.run(wrk_command(wrk, args, path, user, seconds), check=True, capture_output=True, text=True)
+    return figures_of(output.stdout)
+
+
+def long_run(wrk, args, path, user):
+    """`--long` seconds of load while the figures are refreshed (and the counts folded) every `--refresh-every` s."""
+    refreshes = []
+    done = threading.Event()
+
+    def refresh():
+        while not done.wait(args.refresh_every):
+            started = time.monotonic()
+            rollups.compact()
+            reports.refresh_all()
+            refreshes.append(time.monotonic() - started)
+        connection.close()
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    try:
+        output = subprocess.run(
+            wrk_command(wrk, args, path, user, args.long), check=True, capture_output=True, text=True
+        )
+    finally:
+        done.set()
+        worker.join()
+    figures = figures_of(output.stdout)
+    figures["refreshes"] = len(refreshes)
+    figures["refresh_s"] = max(refreshes, default=0)
+    return figures
+
+
+def describe(figures):
+    text = (
+        f"{figures['rps']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+        f"p99 {figures['p99_ms']:.1f} ms, slowest {figures['max_ms']:.1f} ms"
+    )
+    if "refreshes" in figures:
+        text += f" ({figures['refreshes']} refreshes, the longest {figures['refresh_s']:.2f} s)"
+    if figures["errors"]:
+        text += f", {figures['errors']} ERRORS"
+    return text
+
+
+def report(results, args):
+    misses = []
+    for name, figures in results["users"].items():
+        if figures["median_ms"] > TARGETS["alone_ms"]:
+            misses.append(f"{name}: alone {figures['median_ms']:.1f} ms > {TARGETS['alone_ms']} ms")
+        if "load" in figures and figures["load"]["p95_ms"] > TARGETS["p95_ms"]:
+            misses.append(f"{name}: p95 {figures['load']['p95_ms']:.1f} ms > {TARGETS['p95_ms']} ms")
+        if "long" in figures and figures["long"]["max_ms"] > TARGETS["long_max_ms"]:
+            misses.append(f"{name}: slowest {figures['long']['max_ms']:.1f} ms > {TARGETS['long_max_ms']} ms")
+    results["misses"] = misses
+    results["when"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    results["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    results["load_average"] = os.getloadavg()[0]
+    out = Path(VAR) / f"dashboard-{results['database']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print("\n".join(["Targets met." if not misses else "MISSES:", *misses]))
+    print(f"Figures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
