@@ -28,7 +28,7 @@ format: $(VENV)/.installed
 
 # Needs Debian's gettext. The English catalogue repeats the (English) source; pt-BR is translated by hand.
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages --locale pt_BR --locale en --ignore ".venv/*" --ignore "var/*" --ignore "bench/*" --no-obsolete
+	$(PY) manage.py makemessages --locale pt_BR --locale en --ignore ".venv/*" --ignore "var/*" --ignore "bench/*" --ignore "node_modules/*" --no-obsolete
 	$(PY) locale/fill_english.py
 	$(PY) manage.py compilemessages --ignore ".venv/*"
 

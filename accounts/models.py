@@ -45,6 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, choices=timezone_choices)
     is_staff = models.BooleanField(_("admin access"), default=False, help_text=_("Can log in to the Django admin."))
@@ -69,7 +71,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     def get_short_name(self):
-        return (self.name.split() or [self.email])[0]
+        return self.first_name or self.email
+
+    @property
+    def first_name(self):
+        """What a greeting says ("Hello, Carla"); empty when we do not know the name, never the address."""
+        return (self.name.split() or [""])[0]
 
     @cached_property
     def _memberships(self):

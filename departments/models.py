@@ -17,7 +17,14 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in addresses: /tickets/new/<slug>/."))
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Shown to customers choosing where to open a ticket.")
+        _("description (Portuguese)"),
+        blank=True,
+        help_text=_("Shown to customers choosing where to open a ticket, in Portuguese."),
+    )
+    description_en = models.TextField(
+        _("description (English)"),
+        blank=True,
+        help_text=_("The same for customers who read English. Empty: they see the Portuguese one."),
     )
     email = models.EmailField(
         _("inbound address"),
@@ -99,11 +106,29 @@ class Department(models.Model):
         own = self.satisfaction_question_en if english else self.satisfaction_question_pt
         return own or _("How was our support with this ticket?")
 
+    @property
+    def localized_description(self):
+        """The description in the reader's language, falling back to the other one: never both at once."""
+        if get_language().startswith("en"):
+            return self.description_en or self.description
+        return self.description or self.description_en
+
     def supervisors(self):
         return self.members.filter(memberships__department=self, memberships__is_supervisor=True, is_active=True)
 
     def agents(self):
         return self.members.filter(is_active=True).distinct()
+
+    def escalation_recipients(self):
+        """Who hears of escalations and breaches: the supervisors, else the agents, else the superusers.
+
+        A department without a supervisor must not swallow them (the admin warns about it too).
+        """
+        for people in (self.supervisors(), self.agents()):
+            people = list(people)
+            if people:
+                return people
+        return list(self.members.model.objects.filter(is_superuser=True, is_active=True))
 
 
 class Membership(models.Model):

@@ -1,5 +1,5 @@
-from django.conf import settings
+from helpdesk.brand import brand
 
 
 def helpdesk(request):
-    return {"HELPDESK_NAME": settings.HELPDESK_NAME}
+    return brand()

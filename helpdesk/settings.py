@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
+    "helpdesk.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -188,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
     "compact-rollups": {"task": "tickets.tasks.dashboard.compact_rollups", "schedule": 60.0},
     "refresh-dashboard": {"task": "tickets.tasks.dashboard.refresh_dashboard", "schedule": DASHBOARD_REFRESH_SECONDS},
     "reconcile-rollups": {"task": "tickets.tasks.dashboard.reconcile_rollups", "schedule": crontab(hour=3, minute=17)},
+    # Recurring problems: bursts of similar new tickets noticed within a minute; replies to all
+    # linked tickets whose task was lost are taken up again.
+    "notice-bursts": {"task": "tickets.tasks.problems.notice_bursts", "schedule": 60.0},
+    "resume-broadcasts": {"task": "tickets.tasks.problems.resume_broadcasts", "schedule": 120.0},
     # Personal data: files, raw mail and data exports past their department's retention.
     "retention": {"task": "privacy.tasks.apply_retention_policy", "schedule": 3600.0},
 }
@@ -208,6 +213,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "tickets:home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -269,6 +275,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# A post larger than this is refused before it is read: 25 MB of files per message and its text.
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 26 * 1024 * 1024, minimum=1024 * 1024)
 
 # Attachments on S3-compatible storage when a bucket is configured (the serving view still checks access).
 S3_BUCKET = env_str("S3_BUCKET")
@@ -324,7 +332,10 @@ if INBOUND_UNAUTHENTICATED not in ("accept", "hold"):
 # Two copies of a message without a Message-ID within this many seconds are stored once.
 INBOUND_DUPLICATE_WINDOW = env_int("INBOUND_DUPLICATE_WINDOW", 86400, minimum=60)
 
+# The product's name and logo in pages, e-mails and the admin. The logo: a path among the static
+# files or a full https:// URL (e-mails show it from SITE_URL); empty for none.
 HELPDESK_NAME = env_str("HELPDESK_NAME", "Helpdesk")
+HELPDESK_LOGO = env_str("HELPDESK_LOGO", "img/logo.png")
 
 # Security: the production profile (DEBUG off) passes `manage.py check --deploy`.
 # Scripts only from our own static files (or with the request's nonce); nothing framed, no plugins.

@@ -12,6 +12,6 @@ for entry in catalogue:
         entry.msgstr = entry.msgid
     if "fuzzy" in entry.flags:
         entry.flags.remove("fuzzy")
-    entry.previous_msgid = entry.previous_msgid_plural = None
+    entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
 catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
 catalogue.save()

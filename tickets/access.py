@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from tickets.models import Attachment, Ticket
+from tickets.models import Attachment, Problem, Ticket
 
 
 def customer_ticket_or_404(user, reference):
@@ -21,6 +21,11 @@ def staff_ticket_or_404(user, reference):
     # The workspace shows all four on every page.
     tickets = Ticket.objects.staff_visible_to(user).select_related("department", "service", "customer", "assignee")
     return get_object_or_404(tickets, reference=reference)
+
+
+def staff_problem_or_404(user, pk):
+    """A recurring problem of a department the user works (the staff side of the ticket rule)."""
+    return get_object_or_404(Problem.objects.staff_visible_to(user).select_related("department", "service"), pk=pk)
 
 
 def attachment_or_404(user, reference, pk):

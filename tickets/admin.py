@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tickets.models import Attachment, CannedReply, InboundEmail, Message, Notification, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    Burst,
+    BurstThreshold,
+    CannedReply,
+    InboundEmail,
+    Message,
+    Notification,
+    Problem,
+    Ticket,
+    TicketEvent,
+)
 from tickets.tasks import mail as outbox
 
 
@@ -192,3 +203,53 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_select_related = ["department", "ticket"]
     exclude = ["raw"]
     date_hierarchy = "received_at"
+
+
+class ProblemTicketInline(admin.TabularInline):
+    model = Ticket
+    fk_name = "problem"
+    fields = ["reference", "subject", "status", "customer"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    list_display = ["display_reference", "title", "department", "service", "status", "created_at", "solved_at"]
+    list_filter = ["status", "department", "service"]
+    search_fields = ["title", "description", "public_note"]
+    list_select_related = ["department", "service"]
+    readonly_fields = ["opened_by", "created_at", "updated_at", "solved_at"]
+    date_hierarchy = "created_at"
+    inlines = [ProblemTicketInline]
+
+    def save_model(self, request, obj, form, change):
+        """A status changed here is recorded in the linked tickets' threads, as on the staff page."""
+        if not change:
+            obj.opened_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        status = form.cleaned_data["status"]
+        obj.status = form.initial.get("status", obj.status)
+        super().save_model(request, obj, form, change)
+        obj.set_status(status, by=request.user)
+
+
+@admin.register(BurstThreshold)
+class BurstThresholdAdmin(admin.ModelAdmin):
+    list_display = ["department", "tickets", "minutes"]
+    list_editable = ["tickets", "minutes"]
+
+
+@admin.register(Burst)
+class BurstAdmin(admin.ModelAdmin):
+    list_display = ["detected_at", "department", "service", "last_ticket_at", "problem"]
+    list_filter = ["department", "service"]
+    list_select_related = ["department", "service", "problem"]
+    raw_id_fields = ["tickets", "problem"]
+    readonly_fields = ["detected_at"]

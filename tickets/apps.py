@@ -14,6 +14,7 @@ class TicketsConfig(AppConfig):
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
         from tickets.models import Ticket, rollup
+        from tickets.tasks import problems  # noqa: F401 - receives the problems' broadcast_started
 
         tracking.connect(record_tracking_event, dispatch_uid="tickets.email.tracking")
         inbound.connect(receive_from_provider, dispatch_uid="tickets.email.inbound")

@@ -20,6 +20,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILES = 10
+# All the files of one message together: what one e-mail carries too (INBOUND_MAX_BYTES).
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 THUMBNAIL_SIZE = (320, 320)
 
@@ -228,8 +230,24 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("help_text", _help_text())
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault(
-            "accept", "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.txt,.log"
+            "accept", "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.txt,.log,.pdf"
         )
+
+    def widget_attrs(self, widget):
+        """The limits and the (lazily translated) messages for static/js/attachments.js."""
+        return {
+            **super().widget_attrs(widget),
+            "data-max-files": MAX_FILES,
+            "data-max-bytes": MAX_FILE_BYTES,
+            "data-max-total": MAX_MESSAGE_BYTES,
+            "data-msg-hint": _("You can also paste or drop screenshots into this form."),
+            "data-msg-type": _("“{name}” was left out: only screenshots (PNG, JPEG, GIF, WebP), PDFs and .txt logs."),
+            "data-msg-size": _("“{name}” was left out: it has {size}, the limit is 5 MB per file."),
+            "data-msg-count": _("“{name}” was left out: at most 10 files per message."),
+            "data-msg-total": _("“{name}” was left out: all the files of a message together may have 25 MB."),
+            "data-msg-remove": _("Remove"),
+            "data-msg-screenshot": _("screenshot"),
+        }
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]

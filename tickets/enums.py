@@ -51,6 +51,9 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     AUTO_CLOSED = "auto_closed", _("Closed automatically")
     MERGED = "merged", _("Merged")
+    PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
+    PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
+    PROBLEM_STATUS = "problem_status", _("Problem status changed")
     ERASED = "erased", _("Closed: the customer's account was erased")
     RATED = "rated", _("Rated")
 
@@ -84,3 +87,11 @@ SCORE_POINTS = {Score.GOOD: 5, Score.BAD: 1, **{score: int(score) for score in S
 # Satisfied from this many points up; dissatisfied (a bad rating, told to the supervisors) up to BAD_POINTS.
 GOOD_POINTS = 4
 BAD_POINTS = 2
+
+
+class ProblemStatus(models.TextChoices):
+    """Where a recurring problem (tickets.models.problem) stands."""
+
+    INVESTIGATING = "investigating", _("Investigating")
+    KNOWN = "known", _("Known")
+    SOLVED = "solved", _("Solved")

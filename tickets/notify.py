@@ -73,12 +73,17 @@ def bad_rating(ticket, event):
 
 
 def _tell_supervisors(kind, ticket, event):
-    _notify(kind, ticket, _users(ticket.department.supervisors(), exclude=event.actor), event=event)
+    _notify(kind, ticket, _users(ticket.department.escalation_recipients(), exclude=event.actor), event=event)
 
 
 def ticket_merged(ticket, into, event):
     """Tell the requesters of a merged ticket the reference their conversation continues under."""
     _notify(NotificationKind.MERGED, ticket, _requesters(ticket, exclude=event.actor), event=event)
+
+
+def burst_noticed(burst):
+    """Tell the department's supervisors of a burst of similar new tickets (once per burst)."""
+    _notify(NotificationKind.BURST, None, _users(burst.department.supervisors()), burst=burst)
 
 
 def unknown_sender(inbound_email):
@@ -115,7 +120,7 @@ def _requesters(ticket, exclude=None):
     return recipients
 
 
-def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inbound=None):
+def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inbound=None, burst=None):
     seen = set()
     rows = []
     for address, user, language in recipients:
@@ -129,6 +134,7 @@ def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inboun
                 thread_message=thread_message,
                 event=event,
                 inbound=inbound,
+                burst=burst,
                 recipient=address,
                 recipient_user=user,
                 language=language,

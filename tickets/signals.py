@@ -13,3 +13,4 @@ ticket_merged = Signal()  # ticket, target, event
 ticket_escalated = Signal()  # ticket, event
 ticket_overdue = Signal()  # ticket, event
 bad_rating = Signal()  # ticket, event: a bad rating, told to the supervisors once
+broadcast_started = Signal()  # broadcast: a problem's reply with tickets to post it to

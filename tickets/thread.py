@@ -52,8 +52,8 @@ class Entry:
 
     @property
     def time_label(self):
-        """A message's full date and time; an event's shorter one."""
-        return date_format(self.local_time, "DATETIME_FORMAT" if self.kind == "message" else "SHORT_DATETIME_FORMAT")
+        """Every time of a page in one format, the short one of the facts above the thread."""
+        return date_format(self.local_time, "SHORT_DATETIME_FORMAT")
 
 
 def build_thread(messages, events, *, ticket, staff=False, arrived=()):

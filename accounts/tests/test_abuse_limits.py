@@ -49,7 +49,12 @@ def test_password_reset_requests_are_limited_per_address(client, customer, mailo
 
 
 def test_sign_up_with_a_taken_address_looks_like_any_sign_up(client, customer, mailoutbox):
-    data = {"email": customer.email, "password1": "An0ther-long-pass", "password2": "An0ther-long-pass"}
+    data = {
+        "name": "Nova Pessoa",
+        "email": customer.email,
+        "password1": "An0ther-long-pass",
+        "password2": "An0ther-long-pass",
+    }
     taken = client.post(reverse("account_signup"), data)
     fresh = client.post(reverse("account_signup"), {**data, "email": "novo@example.com"}, REMOTE_ADDR="10.0.0.2")
     assert taken.status_code == fresh.status_code == 302
@@ -63,11 +68,12 @@ def test_sign_ups_are_limited_per_address_of_origin(client):
     for number in range(10):
         email = f"pessoa{number}@example.com"
         client.post(
-            reverse("account_signup"), {"email": email, "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"}
+            reverse("account_signup"),
+            {"name": "Pessoa", "email": email, "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
         )
         client.logout()
     response = client.post(
         reverse("account_signup"),
-        {"email": "mais@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
+        {"name": "Mais", "email": "mais@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
     )
     assert response.status_code == 429

@@ -31,7 +31,7 @@ def test_verification_link_comes_from_site_url(client, db, mailoutbox, settings)
     settings.SITE_URL = "https://help.example.com"
     client.post(
         reverse("account_signup"),
-        {"email": "novo@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
+        {"name": "Novo", "email": "novo@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
         HTTP_HOST="localhost",
     )
     links = _links(mailoutbox[0])

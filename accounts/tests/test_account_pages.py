@@ -267,7 +267,12 @@ def _link(mail):
 def test_sign_up_sends_a_verification_mail_and_confirming_logs_in(db, client, mailoutbox):
     response = client.post(
         reverse("account_signup"),
-        {"email": "nova@example.com", "password1": "Uma-senha-boa-2026", "password2": "Uma-senha-boa-2026"},
+        {
+            "name": "Nova Pessoa",
+            "email": "nova@example.com",
+            "password1": "Uma-senha-boa-2026",
+            "password2": "Uma-senha-boa-2026",
+        },
         follow=True,
     )
     page = response.content.decode()

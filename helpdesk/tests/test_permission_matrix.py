@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Contact
-from tickets.models import InboundEmail, InboundState, Rating
+from tickets.models import InboundEmail, InboundState, Problem, Rating, Ticket
 from tickets.satisfaction import make_token
 from tickets.tests.files import png_upload
 
@@ -72,6 +72,14 @@ def erasure_link(world):
 
 def ref(world):
     return {"reference": world.ticket.reference}
+
+
+def all_staff():
+    return expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok")
+
+
+def problem(world):
+    return {"pk": world.problem.pk}
 
 
 CASES = [
@@ -141,6 +149,40 @@ CASES = [
         expect=expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok"),
     ),
     Case("staff:dashboard", expect=expect(404, anonymous="login", supervisor="ok", admin="ok")),
+    Case("staff:problems", expect=all_staff()),
+    Case("staff:problems_csv", expect=all_staff()),
+    Case("staff:problem_new", expect=all_staff()),
+    Case(
+        "staff:problem_new",
+        "post",
+        data=lambda w: {"title": "Outro", "department": w.ticket.department_id, "ticket": w.ticket.reference},
+        # Another department's agent gets the form back: that department is not theirs.
+        expect=expect(404, anonymous="login", agent="done", other_agent="ok", supervisor="done", admin="done"),
+        label="new problem",
+    ),
+    Case("staff:problem", kwargs=problem, expect=ticket_staff()),
+    Case(
+        "staff:problem",
+        "post",
+        problem,
+        lambda w: {"title": "Renomeado", "status": "known", "description": "", "public_note": ""},
+        ticket_staff("done"),
+        "edit problem",
+    ),
+    Case(
+        "staff:problem_add_ticket", "post", problem, lambda w: {"reference": w.ticket.reference}, ticket_staff("done")
+    ),
+    Case(
+        "staff:problem_unlink",
+        "post",
+        lambda w: {"pk": w.problem.pk, "reference": w.other_ticket.reference},
+        expect=ticket_staff("done"),
+    ),
+    Case("staff:problem_reply", "post", problem, lambda w: {"body": "A todos."}, ticket_staff("done")),
+    Case("staff:problem_solve", "post", problem, lambda w: {"body": "Resolvido."}, ticket_staff("done")),
+    Case(
+        "staff:ticket_problem", "post", ref, lambda w: {"action": "link", "problem": w.problem.pk}, ticket_staff("done")
+    ),
     Case(
         "staff:inbound",
         expect=expect(404, anonymous="login", agent="ok", other_agent="ok", supervisor="ok", admin="ok"),
@@ -222,6 +264,7 @@ class World:
     contact: object
     billing: object
     rating_link: dict
+    problem: object
 
 
 @pytest.fixture
@@ -243,6 +286,7 @@ def world(make_ticket, customer, agent, billing, other_customer, other_agent, su
         contact=Contact.objects.create(user=customer, email="socio@example.com"),
         billing=billing,
         rating_link={"reference": closed.reference, "token": make_token(closed, closed.current_closing())},
+        problem=Problem.open_from(by=agent, department=ticket.department, title="web01", tickets=[other_ticket]),
     )
 
 
@@ -256,6 +300,9 @@ def _snapshot(world):
         InboundEmail.objects.get(pk=world.held.pk).state,
         Contact.objects.filter(pk=world.contact.pk).count(),
         Rating.objects.count(),
+        model_to_dict(Problem.objects.get(pk=world.problem.pk)),
+        sorted(Ticket.objects.filter(problem=world.problem).values_list("pk", flat=True)),
+        Problem.objects.count(),
     )
 
 

@@ -15,6 +15,7 @@ from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from helpdesk.brand import brand
 from helpdesk.links import site_url
 from helpdesk.mail import AUTOMATIC_HEADERS
 from tickets.models import Message, Notification, NotificationKind, Source
@@ -26,6 +27,7 @@ STAFF_KINDS = {
     NotificationKind.ESCALATED,
     NotificationKind.OVERDUE,
     NotificationKind.BAD_RATING,
+    NotificationKind.BURST,
 }
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.
@@ -39,7 +41,8 @@ def one_line(text):
 
 def build_message(notification, connection=None):
     ticket = notification.ticket
-    department = ticket.department if ticket else notification.inbound and notification.inbound.department
+    source = ticket or notification.inbound or notification.burst
+    department = source.department if source else None
     context = _context(notification)
     name = "emails/ticket-" + notification.kind.replace("_", "-")
     with (
@@ -98,14 +101,18 @@ def _context(notification):
         "event": notification.event,
         "inbound": notification.inbound,
         "for_staff": for_staff,
-        "recipient_name": notification.recipient_user.get_short_name() if notification.recipient_user else "",
-        "HELPDESK_NAME": settings.HELPDESK_NAME,
+        "recipient_name": notification.recipient_user.first_name if notification.recipient_user else "",
+        **brand(absolute=True),
         "SITE_URL": site_url(""),
     }
     if ticket is not None:
         path = ticket.get_staff_url() if for_staff else ticket.get_absolute_url()
         context["link"] = site_url(path)
         context["merged_into"] = ticket.merged_into
+    if notification.burst is not None:
+        context["burst"] = notification.burst
+        context["burst_tickets"] = list(notification.burst.tickets.order_by("created_at"))
+        context["link"] = site_url(notification.burst.get_absolute_url())
     if message is not None:
         context["attachment_names"] = [a.original_name for a in message.attachments.all()]
     return context

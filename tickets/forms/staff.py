@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from departments.models import Department, Service
 from tickets import choices
 from tickets.attachments import AttachmentsField
-from tickets.models import Priority, Status, Ticket
+from tickets.models import Priority, Problem, Status, Ticket
 
 MAX_BULK = 200
 
@@ -99,6 +99,7 @@ class BulkActionForm(forms.Form):
         ("status", _("Set status")),
         ("close", _("Close")),
         ("transfer", _("Transfer")),
+        ("link_problem", _("Link to problem")),
     ]
 
     action = forms.ChoiceField(choices=ACTIONS)
@@ -106,6 +107,7 @@ class BulkActionForm(forms.Form):
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.active(), required=False)
+    problem = forms.CharField(label=_("Problem"), max_length=20, required=False)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,9 +125,27 @@ class BulkActionForm(forms.Form):
             raise ValidationError(_("Select at least one ticket."), code="none_selected")
         return tickets
 
+    def clean_problem(self):
+        """A problem by its reference (P-12 or 12), among the open ones of the user's departments."""
+        value = self.cleaned_data["problem"].strip().upper().removeprefix("P-").strip()
+        if not value:
+            return None
+        problem = None
+        if value.isdigit():
+            problem = Problem.objects.staff_visible_to(self.user).active().filter(pk=int(value)).first()
+        if problem is None:
+            raise ValidationError(
+                _("There is no open problem P-%(number)s in your departments."),
+                code="unknown_problem",
+                params={"number": value},
+            )
+        return problem
+
     def clean(self):
         data = super().clean()
-        needed = {"assign": "agent", "status": "status", "transfer": "department"}.get(data.get("action"))
+        needed = {"assign": "agent", "status": "status", "transfer": "department", "link_problem": "problem"}.get(
+            data.get("action")
+        )
         if needed and not data.get(needed):
             self.add_error(needed, _("Choose one for this action."))
         return data
@@ -134,7 +154,7 @@ class BulkActionForm(forms.Form):
         """Run the action on every selected ticket; returns a message saying what changed."""
         data = self.cleaned_data
         action, by = data["action"], self.user
-        changed = skipped = 0
+        changed = skipped = other_problem = 0
         for ticket in data["tickets"]:
             if action in ("assign_me", "assign", "unassign"):
                 agent = {"assign_me": by, "assign": data["agent"], "unassign": None}[action]
@@ -154,6 +174,14 @@ class BulkActionForm(forms.Form):
                 if ticket.department_id == data["department"].pk:
                     continue
                 ticket.transfer(data["department"], by=by)
+            elif action == "link_problem":
+                if ticket.problem_id == data["problem"].pk:
+                    continue
+                try:
+                    data["problem"].link(ticket, by=by)
+                except ValidationError:  # another department's ticket, or already in another problem
+                    other_problem += 1
+                    continue
             changed += 1
         message = ngettext("%(count)s ticket changed.", "%(count)s tickets changed.", changed) % {"count": changed}
         if skipped:
@@ -162,6 +190,12 @@ class BulkActionForm(forms.Form):
                 "%(count)s tickets left as they were: the agent does not work in their departments.",
                 skipped,
             ) % {"count": skipped}
+        if other_problem:
+            message += " " + ngettext(
+                "%(count)s ticket left as it was: it is in another department or already in another problem.",
+                "%(count)s tickets left as they were: they are in another department or already in another problem.",
+                other_problem,
+            ) % {"count": other_problem}
         return message
 
 

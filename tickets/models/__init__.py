@@ -5,12 +5,32 @@ from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
 from tickets.models.message import Attachment, Message, RemovalReason
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
+from tickets.models.problem import (
+    ACTIVE_PROBLEM,
+    BroadcastKind,
+    BroadcastState,
+    BroadcastTicket,
+    Burst,
+    BurstThreshold,
+    Problem,
+    ProblemBroadcast,
+    ProblemStatus,
+)
 from tickets.models.rollup import Measure, NewTicketCount, OpenTicketCount, ResponseTimeCount
 from tickets.models.satisfaction import Rating, RatingRefused
 from tickets.models.search import TicketSearch
 from tickets.models.ticket import Ticket
 
 __all__ = [
+    "ACTIVE_PROBLEM",
+    "BroadcastKind",
+    "BroadcastState",
+    "BroadcastTicket",
+    "Burst",
+    "BurstThreshold",
+    "Problem",
+    "ProblemBroadcast",
+    "ProblemStatus",
     "PRIORITY_RANK",
     "WAITING_FOR_STAFF",
     "Attachment",

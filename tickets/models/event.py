@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.enums import EventKind, Priority, Score, Status
+from tickets.enums import EventKind, Priority, ProblemStatus, Score, Status
 
 
 class TicketEvent(models.Model):
@@ -39,7 +39,12 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} {self.old_value} → {self.new_value}"
 
     def _label(self, value):
-        choices = {EventKind.STATUS: Status, EventKind.PRIORITY: Priority, EventKind.RATED: Score}.get(self.kind)
+        choices = {
+            EventKind.STATUS: Status,
+            EventKind.PRIORITY: Priority,
+            EventKind.RATED: Score,
+            EventKind.PROBLEM_STATUS: ProblemStatus,
+        }.get(self.kind)
         if choices and value in choices.values:
             return choices(value).label
         return value

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue (to supervisors)")
     BAD_RATING = "bad_rating", _("Bad rating (to supervisors)")
     UNKNOWN_SENDER = "unknown_sender", _("Notice to an unknown sender")
+    BURST = "burst", _("Burst of similar tickets (to supervisors)")
 
 
 class DeliveryState(models.TextChoices):
@@ -60,6 +61,14 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("inbound e-mail"),
+    )
+    burst = models.ForeignKey(
+        "tickets.Burst",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("burst"),
     )
     recipient = models.EmailField(_("recipient"))
     recipient_user = models.ForeignKey(

@@ -124,6 +124,15 @@ class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
         related_name="merged_tickets",
         verbose_name=_("merged into"),
     )
+    # The recurring problem this ticket is one of (tickets.models.problem): at most one.
+    problem = models.ForeignKey(
+        "tickets.Problem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("problem"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("last update"), default=timezone.now)
     last_speaker = models.CharField(_("spoke last"), max_length=10, choices=Speaker.choices, default=Speaker.CUSTOMER)
@@ -168,6 +177,9 @@ class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_upd_id"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_id"),
             models.Index(fields=["merged_into"], name="ticket_merged", condition=Q(merged_into__isnull=False)),
+            models.Index(fields=["problem"], name="ticket_problem", condition=Q(problem__isnull=False)),
+            # Similar tickets (tickets.problems): a service's latest tickets, as ticket_dept_created a department's.
+            models.Index(fields=["service", "-created_at"], name="ticket_service_created"),
             # The dashboard's period figures: first responses given and tickets closed in a period.
             models.Index(
                 fields=["first_response_at"], name="ticket_first_response", condition=Q(first_response_at__isnull=False)

@@ -33,3 +33,17 @@ def test_agents_and_customers_cannot_open_the_admin(populated, agent, customer, 
         client.force_login(user)
         response = client.get(reverse("admin:tickets_ticket_changelist"))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_admin_warns_about_a_department_without_supervisor(support, agent, admin_user, client, english):
+    client.force_login(admin_user)
+    change_url = reverse("admin:departments_department_change", args=[support.pk])
+
+    page = client.get(change_url).content.decode()
+    assert "Suporte has no supervisor" in page
+    assert "None: escalations go to its agents" in client.get(
+        reverse("admin:departments_department_changelist")
+    ).content.decode()
+
+    support.memberships.filter(user=agent).update(is_supervisor=True)
+    assert "has no supervisor" not in client.get(change_url).content.decode()

@@ -42,7 +42,8 @@ def test_demo_customer_opens_finds_replies_to_and_closes_a_ticket(demo, page, tm
     ticket = Ticket.objects.get(subject="Loja virtual fora do ar")
     expect(page).to_have_url(re.compile(rf"/tickets/{ticket.reference}/$"))
     expect(page.get_by_role("status").first).to_contain_text(f"Ticket #{ticket.reference} is open")
-    thumbnail = page.get_by_role("img", name="erro-500.png")
+    # The link is named by the file's caption; the image inside it is not announced again.
+    thumbnail = page.get_by_role("link", name="erro-500.png").locator("img")
     expect(thumbnail).to_be_visible()
     assert thumbnail.evaluate(LOADED_WIDTH) > 0
 

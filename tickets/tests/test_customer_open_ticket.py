@@ -205,11 +205,26 @@ def test_uploaded_file_keeps_its_original_name(login, customer, support):
     assert Attachment.objects.get().original_name == "a.png"
 
 
-def test_opening_tickets_is_rate_limited_per_customer(login, customer, support, monkeypatch):
+def test_opening_tickets_is_rate_limited_per_customer_keeping_the_text(login, customer, support, monkeypatch):
     from helpdesk import ratelimit
 
     monkeypatch.setitem(ratelimit.LIMITS, "ticket_open", (1, 3600))
     client = login(customer)
     assert client.post(reverse("tickets:new_department", args=["suporte"]), _form()).status_code == 302
-    assert client.post(reverse("tickets:new_department", args=["suporte"]), _form()).status_code == 429
+    refused = client.post(reverse("tickets:new_department", args=["suporte"]), _form(subject="Outro problema"))
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert 'value="Outro problema"' in page and "Desde hoje cedo o site mostra erro 500." in page
+    assert "already opened 1 tickets within the last 60 minutes" in page and "a few minutes" not in page
+    assert Ticket.objects.count() == 1
+
+
+def test_refused_submissions_do_not_count_against_the_limit(login, customer, support, monkeypatch):
+    from helpdesk import ratelimit
+
+    monkeypatch.setitem(ratelimit.LIMITS, "ticket_open", (1, 3600))
+    client = login(customer)
+    for _attempt in range(3):
+        assert client.post(reverse("tickets:new_department", args=["suporte"]), _form(subject="")).status_code == 200
+    assert client.post(reverse("tickets:new_department", args=["suporte"]), _form()).status_code == 302
     assert Ticket.objects.count() == 1

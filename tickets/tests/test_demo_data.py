@@ -18,7 +18,8 @@ def test_demo_data_covers_every_status_and_role(db, client):
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
     assert Message.objects.filter(internal=True).exists()
     assert Attachment.objects.filter(content_type="image/png").exists()
-    assert Membership.objects.filter(user__email="supervisor@example.com", is_supervisor=True).exists()
+    for department in Department.objects.all():
+        assert department.supervisors().exists(), department
     assert set(
         Membership.objects.filter(user__email="agente@example.com").values_list("department__slug", flat=True)
     ) == {"suporte", "financeiro"}

@@ -126,7 +126,7 @@ def test_a_new_ticket_mail_tells_agents_the_facts_of_the_ticket(
 
     text, html = bodies(to(mailoutbox, "agente@example.com"))
     assert f"Carla Cliente opened ticket #{ticket.reference} in Suporte." in text
-    assert "Priority: High · Service: Hospedagem · Site: loja.example.com" in text
+    assert "Priority: high · Service: Hospedagem · Site: loja.example.com" in text
     assert "Summary: Erro 500 na loja" in text
     assert "Meu site mostra erro 500." in text
     assert f"https://help.example.com/staff/tickets/{ticket.reference}/" in html
@@ -212,7 +212,7 @@ def test_a_portuguese_customer_reads_the_time_in_portuguese_and_their_zone(
     _opened(due_ticket, django_capture_on_commit_callbacks)
 
     text, html = bodies(to(mailoutbox, "cliente@example.com"))
-    assert "10 de Março de 2026 às 12:00 (America/Sao_Paulo)" in text
+    assert "10 de março de 2026 às 12:00 (America/Sao_Paulo)" in text
     assert '<html lang="pt-br">' in html
     assert Notification.objects.filter(recipient="socio@example.com").last().language == "pt-br"
 

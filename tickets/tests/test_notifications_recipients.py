@@ -270,3 +270,25 @@ def test_a_reply_that_closes_the_ticket_is_the_customers_only_notice_and_says_so
     assert "Resolvido: o certificado foi renovado." in text
     assert "With this answer we closed the ticket." in text
     assert "With this answer we closed the ticket." in html
+
+
+def test_an_escalation_in_a_department_without_supervisor_goes_to_its_agents(
+    ticket, customer, agent, other_agent, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    ticket.reply(author=agent, body="Tente limpar o cache.")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket.escalate(by=customer, reason="Continua fora do ar")
+
+    assert recipients(mailoutbox) == ["agente@example.com"]
+
+
+def test_a_breach_in_a_department_without_members_goes_to_the_superusers(
+    ticket, admin_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    Ticket.objects.filter(pk=ticket.pk).update(
+        due_at=START, first_response_due_at=START, resolution_due_at=START + datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ticket.mark_overdue(START + datetime.timedelta(minutes=1)) is not None
+
+    assert recipients(mailoutbox) == ["admin@example.com"]

@@ -94,3 +94,16 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db):
 
 def test_the_export_only_answers_get(agent, login):
     assert login(agent).post(URL).status_code == 405
+
+
+@pytest.mark.parametrize("language, separator", [("pt-br", ";"), ("en", ",")])
+def test_the_export_opens_in_columns_in_excel_of_the_users_language(make_ticket, agent, login, language, separator):
+    make_ticket(subject="Erro; site, fora do ar")
+    agent.language = language
+    agent.save()
+    text = b"".join(login(agent).get(URL).streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator))
+    assert header[:2] == (["Referência", "Assunto"] if language == "pt-br" else ["Reference", "Subject"])
+    assert row[1] == "Erro; site, fora do ar"
+    assert len(row) == len(header) > 10

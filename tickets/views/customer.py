@@ -8,14 +8,15 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
-from helpdesk.ratelimit import limit_posts
+from helpdesk import ratelimit
 from tickets import sla
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import EscalateForm, NewTicketForm, ReplyForm
-from tickets.models import EscalationRefused, EventKind, Status, Ticket
+from tickets.models import EscalationRefused, EventKind, Problem, Status, Ticket
 from tickets.models.rules import ACTIVE, STATUS_FILTERS
 from tickets.thread import build_thread, thread_messages
 
@@ -70,40 +71,70 @@ def new_ticket(request):
     return render(request, "tickets/new.html", {"departments": departments})
 
 
+OPEN_LIMIT_REACHED = gettext_lazy(
+    "You have already opened %(limit)s tickets within the last %(minutes)s minutes, the most we accept. "
+    "Your text is kept below: send it again within %(minutes)s minutes (attach the files again), "
+    "or add it to one of your open tickets."
+)
+REPLY_LIMIT_REACHED = gettext_lazy(
+    "You have already sent %(limit)s replies within the last %(minutes)s minutes, the most we accept. "
+    "Your text is kept below: send it again within %(minutes)s minutes."
+)
+
+
+def _over_limit(request, name, message):
+    """Count a submission that is about to be saved; over the limit, say so and keep the form.
+
+    Only a valid submission counts, so correcting a form never uses up the allowance.
+    """
+    if ratelimit.allow(name, request.user.pk):
+        return False
+    limit, seconds = ratelimit.LIMITS[name]
+    messages.error(request, message % {"limit": limit, "minutes": seconds // 60})
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-@limit_posts("ticket_open")
 def new_ticket_form(request, slug):
     """Step two: the form. A bad file re-shows it with what was typed, and nothing is saved."""
     department = get_object_or_404(Department.objects.active(), slug=slug)
     form = NewTicketForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        ticket = Ticket.open(
-            customer=request.user,
-            department=department,
-            subject=data["subject"],
-            summary=data["summary"],
-            priority=data["priority"],
-            service=data["service"],
-            site=data["site"],
-            body=data["body"],
-            uploads=data["attachments"],
-        )
-        messages.success(
-            request,
-            _("Ticket %(reference)s is open. We will answer here and by e-mail.")
-            % {"reference": ticket.display_reference},
-        )
-        return redirect(ticket)
+    status = 200
     if request.method == "POST":
-        messages.error(request, _("The ticket was not sent. Please correct the fields marked below."))
-    return render(request, "tickets/form.html", {"form": form, "department": department})
+        if not form.is_valid():
+            messages.error(request, _("The ticket was not sent. Please correct the fields marked below."))
+        elif _over_limit(request, "ticket_open", OPEN_LIMIT_REACHED):
+            status = 429
+        else:
+            data = form.cleaned_data
+            ticket = Ticket.open(
+                customer=request.user,
+                department=department,
+                subject=data["subject"],
+                summary=data["summary"],
+                priority=data["priority"],
+                service=data["service"],
+                site=data["site"],
+                body=data["body"],
+                uploads=data["attachments"],
+            )
+            messages.success(
+                request,
+                _("Ticket %(reference)s is open. We will answer here and by e-mail.")
+                % {"reference": ticket.display_reference},
+            )
+            return redirect(ticket)
+    return render(
+        request,
+        "tickets/form.html",
+        {"form": form, "department": department, "known_issues": Problem.objects.known_issues(department)},
+        status=status,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@limit_posts("ticket_reply")
 def ticket_detail(request, reference):
     """The ticket page; a POST is the customer's reply."""
     ticket = customer_ticket_or_404(request.user, reference)
@@ -114,6 +145,8 @@ def ticket_detail(request, reference):
             return redirect(target)
     form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
+        if form.is_valid() and _over_limit(request, "ticket_reply", REPLY_LIMIT_REACHED):
+            return _detail_page(request, ticket, form=form, status=429)
         if form.is_valid():
             was_closed = ticket.is_closed
             ticket.reply(author=request.user, body=form.cleaned_data["body"], uploads=form.cleaned_data["attachments"])
@@ -126,7 +159,7 @@ def ticket_detail(request, reference):
     return _detail_page(request, ticket, form=form)
 
 
-def _detail_page(request, ticket, *, form=None, escalate_form=None):
+def _detail_page(request, ticket, *, form=None, escalate_form=None, status=200):
     # The customer panel never shows internal notes, even to a customer who is also staff.
     shown = thread_messages(ticket.messages.visible_to(request.user, ticket).public())
     # "Opened" is the first message itself and the facts above the thread.
@@ -142,6 +175,7 @@ def _detail_page(request, ticket, *, form=None, escalate_form=None):
             "form": form if form is not None else ReplyForm(),
             "escalate_form": escalate_form,
         },
+        status=status,
     )
 
 
@@ -161,7 +195,7 @@ def escalate_ticket(request, reference):
     else:
         messages.success(
             request,
-            _("Ticket escalated. The supervisors of %(department)s were told and will follow it up.")
+            _("Ticket escalated. Those in charge of %(department)s were told and will follow it up.")
             % {"department": ticket.department.name},
         )
     return redirect(ticket)

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets import reports, satisfaction
+from tickets import problems, reports, satisfaction
 from tickets.access import staff_required
 
 
@@ -28,5 +28,6 @@ def dashboard(request):
             "periods": reports.PERIODS,
             "days": days,
             "satisfaction": satisfaction.report(request.user, days),
+            "problem_rows": problems.dashboard_problems(request.user, days),
         },
     )

@@ -8,7 +8,7 @@ apostrophe, which spreadsheets show as text and do not print.
 import csv
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -19,6 +19,8 @@ from tickets.queue import QueueFilter
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a CSV as UTF-8 only when it starts with the byte order mark.
 BOM = "\ufeff"
+# Excel splits a CSV's columns at the list separator of the reader's regional settings: a
+# semicolon where the comma is the decimal separator (Brazil), a comma elsewhere.
 CHUNK = 2000
 
 
@@ -26,6 +28,11 @@ def neutralise(value):
     """The cell as text, with an apostrophe before anything a spreadsheet would run as a formula."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def list_separator():
+    """The column separator Excel expects in the active language."""
+    return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
 
 
 def _time(value):
@@ -66,7 +73,7 @@ def _columns(now):
 def queue_csv(request):
     queue = QueueFilter(request.user, request.GET)
     columns = _columns(queue.now)
-    writer = csv.writer(_Line())
+    writer = csv.writer(_Line(), delimiter=list_separator())
 
     language = translation.get_language()
 

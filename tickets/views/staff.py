@@ -28,6 +28,7 @@ from tickets.forms.staff import (
     TransferForm,
 )
 from tickets.models import EventKind, Priority, Speaker, Status, Ticket
+from tickets.problems import workspace_panel
 from tickets.queue import ASSIGNEE_FILTERS, SORTS, QueueFilter
 from tickets.templatetags.staff import relative
 from tickets.thread import build_thread, thread_messages
@@ -363,6 +364,7 @@ def _workspace(request, ticket, **forms):
             "transfer_form": forms.get("transfer_form") or TransferForm(ticket),
             "merge_form": forms.get("merge_form") or MergeForm(ticket, user),
             "other_tickets": other_tickets,
+            "problem_panel": workspace_panel(ticket, user),
             "contacts": contacts,
             "verified_contacts": [contact for contact in contacts if contact.verified],
             # A browser cannot be told to keep chosen files across a round trip.

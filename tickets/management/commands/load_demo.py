@@ -23,27 +23,31 @@ DEPARTMENTS = [
         "suporte",
         "Suporte",
         "suporte@example.com",
-        "Problemas técnicos com hospedagem, sites, e-mail e bancos de dados. / Technical problems with hosting, sites, "
-        "e-mail and databases.",
+        (
+            "Problemas técnicos com hospedagem, sites, e-mail e bancos de dados.",
+            "Technical problems with hosting, sites, e-mail and databases.",
+        ),
     ),
     (
         "financeiro",
         "Financeiro/Administrativo",
         "financeiro@example.com",
-        "Faturas, pagamentos, planos e dados cadastrais. / Invoices, payments, plans and account details.",
+        ("Faturas, pagamentos, planos e dados cadastrais.", "Invoices, payments, plans and account details."),
     ),
     (
         "dominios",
         "Domínios Internacionais",
         "dominios@example.com",
-        "Registro, transferência e renovação de domínios internacionais. / Registration, transfer and renewal of "
-        "international domains.",
+        (
+            "Registro, transferência e renovação de domínios internacionais.",
+            "Registration, transfer and renewal of international domains.",
+        ),
     ),
     (
         "abusos",
         "Abusos",
         "abusos@example.com",
-        "Denúncias de spam, phishing e uso indevido. / Reports of spam, phishing and misuse.",
+        ("Denúncias de spam, phishing e uso indevido.", "Reports of spam, phishing and misuse."),
     ),
 ]
 SERVICES = ["Hospedagem", "Domínios", "E-mail", "Revenda"]
@@ -207,13 +211,14 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         departments = {}
-        for order, (slug, name, email, description) in enumerate(DEPARTMENTS):
+        for order, (slug, name, email, (description, description_en)) in enumerate(DEPARTMENTS):
             departments[slug], _ = Department.objects.update_or_create(
                 slug=slug,
                 defaults={
                     "name": name,
                     "email": email,
                     "description": description,
+                    "description_en": description_en,
                     "order": order,
                     "accepts_anyone": slug == "abusos",
                     "business_hours_only": TARGETS[slug][0] is not None,
@@ -235,9 +240,11 @@ class Command(BaseCommand):
         agent, supervisor = users["agente@example.com"], users["supervisor@example.com"]
         for slug in ("suporte", "financeiro"):
             Membership.objects.get_or_create(department=departments[slug], user=agent)
-        Membership.objects.update_or_create(
-            department=departments["suporte"], user=supervisor, defaults={"is_supervisor": True}
-        )
+        # Every department has a supervisor: escalations and missed targets reach a person in charge.
+        for department in departments.values():
+            Membership.objects.update_or_create(
+                department=department, user=supervisor, defaults={"is_supervisor": True}
+            )
         customer = users["cliente@example.com"]
         Contact.objects.get_or_create(
             user=customer, email="socio@example.com", defaults={"name": "Sócio", "verified_at": timezone.now()}
