@@ -46,7 +46,12 @@ def test_every_account_mail_is_marked_automatic_so_no_auto_responder_answers_it(
     client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
     client.post(
         reverse("account_signup"),
-        {"email": "novo@example.com", "password1": "Very-l0ng-pass", "password2": "Very-l0ng-pass"},
+        {
+            "name": "Novo Cliente",
+            "email": "novo@example.com",
+            "password1": "Very-l0ng-pass",
+            "password2": "Very-l0ng-pass",
+        },
     )
     login(customer).post(reverse("account_contacts"), {"email": "socio@example.com", "name": "Sócio"})
 

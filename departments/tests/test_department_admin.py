@@ -24,10 +24,11 @@ def _post(client, department, **fields):
         "attachment_retention_days": 0,
         "raw_mail_retention_days": 0,
         "erasure_keeps_text": "on",
+        "satisfaction_scale": "good_bad",
         **{f"hours_{day}": "" for day in range(7)},
         **{
             f"{prefix}-{key}": value
-            for prefix in ("memberships", "targets", "holidays")
+            for prefix in ("memberships", "targets", "holidays", "burst_threshold")
             for key, value in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))
         },
     }
