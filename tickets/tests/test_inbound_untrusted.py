@@ -3,8 +3,10 @@ are limited per address, unreadable content and repeated copies change nothing, 
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 
 from departments.models import Department, Membership
+from helpdesk import ratelimit
 from tickets.email.inbound import Envelope, accept_held, ingest
 from tickets.email.outbound import build_message
 from tickets.models import DeliveryState, InboundEmail, InboundState, Notification, NotificationKind, Status, Ticket
@@ -73,21 +75,14 @@ def test_acknowledgements_to_one_guest_address_are_limited_per_day(abuse):
     )
 
 
-def test_the_limits_are_counted_in_a_store_every_process_shares(settings, db):
-    from helpdesk import ratelimit
-
-    backend = caches["ratelimit"]
-    if settings.REDIS_URL:
-        assert "redis" in type(backend).__module__
-    else:
-        # Without Redis, the database: a pipe run started by the MTA sees what the last one counted.
-        assert type(backend).__name__ == "DatabaseCache"
-        ratelimit.allow("guest_notice", "someone@example.org")
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT cache_key FROM helpdesk_ratelimit")
-            assert any("guest_notice:someone@example.org" in key for (key,) in cursor.fetchall())
+def test_the_limits_are_counted_in_a_store_every_process_shares(db):
+    """With or without Redis, the database: a pipe run started by the MTA sees what the last one
+    counted, and the count goes on while Redis is down."""
+    assert type(caches["ratelimit"]).__name__ == "DatabaseCache"
+    ratelimit.allow("guest_notice", "someone@example.org")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM helpdesk_ratelimit")
+        assert any("guest_notice:someone@example.org" in key for (key,) in cursor.fetchall())
 
 
 # Content that cannot be decoded
