@@ -34,9 +34,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from bench.management.commands.seed_bench import SUPERVISOR_EMAIL
 from bench.run import find_wrk
 from tickets import reports, rollups
-from tickets.management.commands.seed_bench import SUPERVISOR_EMAIL
 from tickets.models import Ticket
 
 ADMIN_EMAIL = "bench-admin@example.com"

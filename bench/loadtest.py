@@ -7,7 +7,7 @@ database, Redis) with a Celery worker sending the mail, and runs locust (bench/l
 headless: half the users are customers drawn from a pool of seeded customers, half are
 agents. Afterwards it checks that no request failed, that every accepted ticket and message
 is in the database exactly once, on the right ticket, and that each produced its
-notification rows. Exit status 1 if anything is off. Needs `manage.py seed_bench` data.
+notification rows. Exit status 1 if anything is off. Needs `manage.py seed_bench --settings bench.settings` data.
 """
 
 import argparse
@@ -25,8 +25,8 @@ from bench.harness import COOKIE, ROOT, VAR, Server, session_key  # sets Django 
 from django.db.models import Count, Q
 
 from accounts.models import User
+from bench.management.commands.seed_bench import AGENT_EMAIL, DOMAIN, bench_departments
 from departments.models import Membership
-from tickets.management.commands.seed_bench import AGENT_EMAIL, DOMAIN, bench_departments
 from tickets.models import DeliveryState, Message, Notification, NotificationKind, Ticket
 
 # What each accepted post must have left in the outbox (internal notes are never mailed).

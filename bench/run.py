@@ -6,7 +6,7 @@ For each page: requests/s, p50 and p95 latency at N connections, queries per req
 same page through Django's test client with CaptureQueriesContext), and the throughput as
 a share of the baseline page (a bare 25-row table), which runs right before and after each
 page. `--explain` prints EXPLAIN ANALYZE of each page's slowest queries, `--profile` a
-pyinstrument profile of one request. Needs data from `manage.py seed_bench` (bench/README.md).
+pyinstrument profile of one request. Needs data from `manage.py seed_bench --settings bench.settings` (bench/README.md).
 """
 
 import argparse
@@ -30,13 +30,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from tickets.management.commands.seed_bench import (
+from bench.management.commands.seed_bench import (
     AGENT_EMAIL,
     SUPERVISOR_EMAIL,
     bench_departments,
     thread_ticket,
 )
 from tickets.models import Ticket
+from tickets.queue import QueueFilter
 
 QUERY_LIMIT = 12
 SEARCH_WORD = "certificado"  # in 3 % of the subjects and 40 % of the threads
@@ -134,7 +135,7 @@ def pages_to_measure():
     if agent is None or thread is None:
         sys.exit(
             f"No bench data in {settings.DATABASES['default']['NAME']!r}: "
-            "run `manage.py seed_bench --tickets 1000000` with the same DATABASE_URL first."
+            "run `manage.py seed_bench --settings bench.settings --tickets 1000000` with the same DATABASE_URL first."
         )
     department = bench_departments().order_by("order").first()
     queue = reverse("staff:queue")
@@ -175,7 +176,6 @@ def short_thread(department):
 
 def deep_page(user, queue):
     """The queue of all statuses from row 50,000 on (what page 2000 would show), as its own link gives it."""
-    from tickets.queue import QueueFilter
 
     queue_filter = QueueFilter(user, {"status": "all"})
     ticket = queue_filter.queryset[DEEP_ROW : DEEP_ROW + 1].get()

@@ -26,6 +26,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 from helpdesk.settings import *  # noqa: E402, F403
 from helpdesk.settings import DATABASES, TEMPLATES  # noqa: E402
 
+# The benchmark's own commands (seed_bench) live in bench/management, outside the product's apps.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 ROOT_URLCONF = "bench.urls"
 # Plain HTTP on the loopback, where production has TLS in front: clients would not send
 # Secure cookies back, and every form post would fail its CSRF check.

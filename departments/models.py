@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import Priority, Scale
+from tickets.enums import Priority, Scale
 
 
 class DepartmentQuerySet(models.QuerySet):

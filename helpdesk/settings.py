@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+import django.forms
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -90,6 +92,21 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.helpdesk",
             ],
+        },
+    },
+    # The hot partials (a queue row, a message card, a badge) are rendered by Jinja2, included
+    # from the Django templates with {% jinja %} (tickets/templatetags/partials.py); so are the
+    # workspace's form fields (tickets.forms.staff.WorkspaceForm).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        # The project's partials, and Django's own form templates (for the workspace's forms).
+        "DIRS": [BASE_DIR / "templates" / "jinja2", Path(django.forms.__file__).resolve().parent / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "helpdesk.jinja2.environment",
+            "autoescape": True,
+            "extensions": ["jinja2.ext.i18n"],
         },
     },
 ]
@@ -278,8 +295,8 @@ if S3_BUCKET:
         },
     }
 
-# Django's form renderer with the everyday widgets written in Python (helpdesk/forms.py).
-FORM_RENDERER = "helpdesk.forms.FormRenderer"
+# Form and field templates from TEMPLATES, so a form may draw its fields with a project template.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

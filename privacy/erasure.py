@@ -63,7 +63,7 @@ def erase(user, *, by, requested_at=None):
         record = Erasure(user=user, requested_at=requested_at, erased_by=by, by_customer=by_customer)
 
         for ticket in tickets.open().order_by("pk"):
-            record.tickets_closed += ticket.close_on_erasure(by=None if by_customer else by)
+            record.tickets_closed += ticket.close_on_erasure(by=None if by_customer else by) is not None
 
         # Their side of the threads: what they wrote, and what their contacts wrote on their tickets.
         theirs = Message.objects.filter(Q(ticket__in=tickets, from_staff=False) | Q(author=user))

@@ -1,6 +1,6 @@
-"""Lookups every view uses to reach a ticket or a file. They all go through
-`Ticket.objects.visible_to(user)`; whatever is not visible is a 404, so nobody learns
-that someone else's ticket exists."""
+"""Lookups every view uses to reach a ticket or a file. They all go through the access rule
+(tickets.models.rules, as `Ticket.objects.staff_visible_to` / `customer_visible_to`); whatever is
+not visible is a 404, so nobody learns that someone else's ticket exists."""
 
 from functools import wraps
 
@@ -13,7 +13,7 @@ from tickets.models import Attachment, Problem, Ticket
 
 def customer_ticket_or_404(user, reference):
     """A ticket in the customer panel: visible to the user and theirs."""
-    return get_object_or_404(Ticket.objects.visible_to(user).filter(customer=user), reference=reference)
+    return get_object_or_404(Ticket.objects.customer_visible_to(user), reference=reference)
 
 
 def staff_ticket_or_404(user, reference):

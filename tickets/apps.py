@@ -10,10 +10,11 @@ class TicketsConfig(AppConfig):
         from anymail.signals import inbound, tracking
         from django.db.models.signals import pre_delete
 
-        from tickets import checks, choices  # noqa: F401 (checks register themselves)
+        from tickets import checks, choices, notify  # noqa: F401 - checks register themselves, notify receives the tickets' signals
         from tickets.email.inbound import receive_from_provider
         from tickets.email.tracking import record_tracking_event
         from tickets.models import Ticket, rollup
+        from tickets.tasks import problems  # noqa: F401 - receives the problems' broadcast_started
 
         tracking.connect(record_tracking_event, dispatch_uid="tickets.email.tracking")
         inbound.connect(receive_from_provider, dispatch_uid="tickets.email.inbound")

@@ -8,10 +8,13 @@ periodic sweep (tickets.tasks.mail.sweep_outbox) sends it later.
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 
 from helpdesk import ratelimit
-from tickets.email.outbound import new_message_id
+from tickets import signals
+from tickets.email.ids import new_message_id
 from tickets.models import Notification, NotificationKind
+from tickets.tasks.mail import queue_notifications
 
 
 def ticket_opened(ticket, message):
@@ -145,10 +148,42 @@ def _notify(kind, ticket, recipients, *, thread_message=None, event=None, inboun
         thread_message.message_id = new_message_id(ticket)
         thread_message.save(update_fields=["message_id"])
     pks = [row.pk for row in rows]
-    transaction.on_commit(lambda: _queue(pks))
+    transaction.on_commit(lambda: queue_notifications(pks))
 
 
-def _queue(pks):
-    from tickets.tasks.mail import queue_notifications
+# The state changes of tickets.models.lifecycle, received (TicketsConfig.ready imports this module).
 
-    queue_notifications(pks)
+
+@receiver(signals.ticket_opened, dispatch_uid="tickets.notify.ticket_opened")
+def _on_ticket_opened(sender, *, ticket, message, **kwargs):
+    ticket_opened(ticket, message)
+
+
+@receiver(signals.reply_added, dispatch_uid="tickets.notify.reply_added")
+def _on_reply_added(sender, *, message, **kwargs):
+    reply_added(message)
+
+
+@receiver(signals.ticket_closed, dispatch_uid="tickets.notify.ticket_closed")
+def _on_ticket_closed(sender, *, ticket, event, automatic, **kwargs):
+    ticket_closed(ticket, event, automatic=automatic)
+
+
+@receiver(signals.ticket_merged, dispatch_uid="tickets.notify.ticket_merged")
+def _on_ticket_merged(sender, *, ticket, target, event, **kwargs):
+    ticket_merged(ticket, target, event)
+
+
+@receiver(signals.ticket_escalated, dispatch_uid="tickets.notify.ticket_escalated")
+def _on_ticket_escalated(sender, *, ticket, event, **kwargs):
+    ticket_escalated(ticket, event)
+
+
+@receiver(signals.ticket_overdue, dispatch_uid="tickets.notify.ticket_overdue")
+def _on_ticket_overdue(sender, *, ticket, event, **kwargs):
+    ticket_overdue(ticket, event)
+
+
+@receiver(signals.bad_rating, dispatch_uid="tickets.notify.bad_rating")
+def _on_bad_rating(sender, *, ticket, event, **kwargs):
+    bad_rating(ticket, event)

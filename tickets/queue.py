@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import satisfaction
 from tickets.models import PRIORITY_RANK, Message, Priority, Status, Ticket, TicketSearch
+from tickets.models.rules import ACTIVE, STATUS_FILTERS, StaffAccess, statuses_of_filter
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -40,9 +41,6 @@ ROW_FIELDS = (
 # Stands for a status while the count query is compiled (QueueFilter.status_tabs).
 _ANY_STATUS = "tickets.queue:any-status"
 
-ACTIVE = "active"  # every status but Closed: the default
-ALL = "all"
-STATUS_FILTERS = [(ACTIVE, _("Active")), *Status.choices, (ALL, _("All"))]
 
 MINE = "mine"
 UNASSIGNED = "unassigned"
@@ -142,7 +140,7 @@ class QueueFilter:
         q = " ".join((get("q") or "").split())[:MAX_SEARCH_LENGTH]
         state["q"] = q
         department = get("department") or ""
-        if department.isdigit() and (self.user.is_superuser or int(department) in self.user.department_ids):
+        if department.isdigit() and StaffAccess(self.user).allows(int(department)):
             state["department"] = department
         if get("status") in dict(STATUS_FILTERS):
             state["status"] = get("status")
@@ -186,10 +184,7 @@ class QueueFilter:
         state = self.state
         qs = Ticket.objects.staff_visible_to(self.user)
         if with_status:
-            if state["status"] == ACTIVE:
-                qs = qs.open()
-            elif state["status"] != ALL:
-                qs = qs.filter(status=state["status"])
+            qs = qs.with_status_filter(state["status"])
         if state["department"]:
             qs = qs.filter(department_id=int(state["department"]))
         if state["priority"]:
@@ -203,7 +198,7 @@ class QueueFilter:
         if state["overdue"]:
             qs = qs.overdue(self.now)
         if state["escalated"]:
-            qs = qs.open().filter(escalated_at__isnull=False)
+            qs = qs.escalated()
         if state["rating"]:
             qs = satisfaction.filter_tickets(qs, state["rating"])
         if state["q"]:
@@ -260,17 +255,16 @@ class QueueFilter:
         at = row_params.index(_ANY_STATUS)
         selects, params = [], []
         for index, status in enumerate(Status.values):
-            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{index})")
+            selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{index})")  # noqa: S608 - the ORM's SQL, values as parameters
             params.extend((*row_params[:at], status, *row_params[at + 1 :]))
         with connections[base.db].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(selects), params)
             counts = dict(zip(Status.values, cursor.fetchone(), strict=True))
         capped = {status: count > cap for status, count in counts.items()}
         counts = {status: min(count, cap) for status, count in counts.items()}
-        groups = {ACTIVE: [s for s in Status.values if s != Status.CLOSED], ALL: Status.values}
         tabs = []
         for value, label in STATUS_FILTERS:
-            members = groups.get(value, [value])
+            members = statuses_of_filter(value)
             tabs.append(
                 StatusTab(
                     value=value,

@@ -41,10 +41,10 @@ from tickets.models import (
     NewTicketCount,
     OpenTicketCount,
     ResponseTimeCount,
-    Status,
     Ticket,
 )
 from tickets.models.rollup import local_day, percentile
+from tickets.models.rules import ACTIVE_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 MIN_WORD_LENGTH = 3
-OPEN_STATUSES = [status for status in Status if status != Status.CLOSED]
+OPEN_STATUSES = list(ACTIVE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -322,10 +322,7 @@ def build(user, days, now=None):
         totals=totals,
         overdue=list(tickets.overdue(now).select_related("department", "assignee").order_by("due_at")[:LIST_SIZE]),
         escalated=list(
-            tickets.open()
-            .filter(escalated_at__isnull=False)
-            .select_related("department", "assignee")
-            .order_by("escalated_at")[:LIST_SIZE]
+            tickets.escalated().select_related("department", "assignee").order_by("escalated_at")[:LIST_SIZE]
         ),
         agents=_agents_load(counts, unmarked, period.department_ids),
         figures=figures["sections"],
@@ -606,7 +603,7 @@ def _recurring_subjects(sample):
     sql = f"""
         SELECT lower(trim(t.subject)) AS normalized, COUNT(*) AS n FROM ({subjects}) AS t
         GROUP BY lower(trim(t.subject)) HAVING COUNT(*) >= 2 ORDER BY n DESC, normalized LIMIT %s
-    """
+    """  # noqa: S608 - the ORM's SQL, values as parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, TOP_SIZE])
         return [{"normalized": subject, "count": count} for subject, count in cursor.fetchall()]

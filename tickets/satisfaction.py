@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department, Service
 from helpdesk.links import site_url
 from tickets import reports
+from tickets.enums import BAD_POINTS, GOOD_POINTS, SCALE_SCORES
 from tickets.models import NotificationKind, Rating, Score, Ticket, TicketEvent
-from tickets.models.enums import BAD_POINTS, GOOD_POINTS, SCALE_SCORES
 
 SALT = "tickets.satisfaction"
 TOKEN_MAX_AGE = timedelta(days=30)

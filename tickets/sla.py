@@ -19,6 +19,9 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext, ngettext
 
+from departments.models import BusinessHours, Department, Holiday, ResponseTarget
+from tickets.enums import WAITING_FOR_STAFF, Priority
+
 # How far the arithmetic looks ahead: a deadline further away than this is no deadline, and a
 # running period longer than this counts only up to it (every target has passed long before).
 HORIZON_DAYS = 3 * 366
@@ -141,8 +144,6 @@ def load_policy(department_id):
     A department set to business hours without any hours configured counts around the clock:
     a misconfiguration must not stop every clock.
     """
-    from departments.models import Department
-
     department = Department.objects.get(pk=department_id)
     hours = list(department.business_hours.values_list("weekday", "start", "end"))
     tz = _zone(department.timezone)
@@ -181,8 +182,6 @@ def forget_policy(sender, instance, **kwargs):
 
 
 def connect_signals():
-    from departments.models import BusinessHours, Department, Holiday, ResponseTarget
-
     for model in (Department, BusinessHours, Holiday, ResponseTarget):
         for signal in (post_save, post_delete):
             signal.connect(forget_policy, sender=model, dispatch_uid=f"sla.forget.{model.__name__}.{signal}")
@@ -219,8 +218,6 @@ def update_clock(ticket, now, *, new_target=False):
     (`new_target`, e.g. a transfer), the first response answered a first-response breach, or the
     due time moved into the future. Returns the names of the fields that changed.
     """
-    from tickets.models.enums import WAITING_FOR_STAFF
-
     before = [getattr(ticket, name) for name in CLOCK_FIELDS]
     policy = policy_for(ticket.department_id)
     running = ticket.status in WAITING_FOR_STAFF
@@ -272,8 +269,6 @@ def describe_duration(minutes, business):
 
 def usual_response(department):
     """The department's usual first-response time (its medium-priority target) as a sentence, or ''."""
-    from tickets.models.enums import Priority
-
     policy = policy_for(department.pk)
     target = policy.targets.get(Priority.MEDIUM)
     if target is None:

@@ -1,36 +1,46 @@
 """A ticket's thread: its messages and its events in one time-ordered list, for the templates.
 
-Each message's card is written here, in Python, the way the queue writes its rows: through the
-template engine a card cost ~90 µs, and the workspace shows thirty of them. The events, short
-lines with most of the thread's wording, stay in tickets/_thread.html.
+Each message comes with its Card: every value its card shows, computed once here and drawn by
+the Jinja2 partial tickets/_message.html. The events are drawn by tickets/_thread.html.
 """
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from html import escape
 
-from django.template.defaultfilters import filesizeformat, truncatechars
+from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat, linebreaks_filter, truncatechars
 from django.utils import timezone
-from django.utils.html import linebreaks
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
-from helpdesk.dates import date_format
-from tickets.models import DeliveryState
+from tickets.models import Attachment, DeliveryState, Notification
+
+# What the cards show of a message's files and deliveries: a field left out here would cost a
+# query per file or delivery (the tests count the queries of a thread with both).
+FILE_FIELDS = ("message_id", "original_name", "content_type", "size", "thumbnail", "removed_at", "removed_reason")
+DELIVERY_FIELDS = ("thread_message_id", "recipient", "state", "attempts", "last_error", "state_changed_at")
+
+
+def thread_messages(messages, *, deliveries=False):
+    """The messages of a queryset as a list, with what their cards show: the author, the `files`
+    and, for staff (`deliveries`), the `deliveries` (the notifications sent of each)."""
+    lookups = [Prefetch("attachments", Attachment.objects.only(*FILE_FIELDS), to_attr="files")]
+    if deliveries:
+        lookups.append(Prefetch("notifications", Notification.objects.only(*DELIVERY_FIELDS), to_attr="deliveries"))
+    return list(messages.select_related("author").prefetch_related(*lookups))
 
 
 @dataclass
 class Entry:
     kind: str  # "message" or "event"
     item: object
-    card: str = field(default="", repr=False)  # a message's markup (SafeString)
+    card: object = field(default=None, repr=False)  # a message's Card
 
     @property
     def created_at(self):
         return self.item.created_at
 
-    # The time of each entry, formatted here: the template's date filter cost as much as the
-    # rest of a message's markup (a long thread shows dozens).
+    # The time of each entry, formatted once here for the card or the event line.
 
     @cached_property
     def local_time(self):
@@ -57,161 +67,104 @@ def build_thread(messages, events, *, ticket, staff=False, arrived=()):
     cards = _Cards(ticket, staff, frozenset(arrived))
     for entry in entries:
         if entry.kind == "message":
-            entry.card = cards.render(entry)
+            entry.card = cards.card(entry)
     return entries
 
 
-CARD_HTML = (
-    '<li class="card my-3 hd-message{classes}" id="message-{pk}">\n'
-    '<div class="card-header d-flex flex-wrap justify-content-between gap-2 small">\n'
-    "<span><strong>{sender}</strong>{badges}</span>\n"
-    '<time class="text-muted" datetime="{iso_time}">{time_label}</time>\n'
-    "</div>\n"
-    '<div class="card-body">\n'
-    '<div class="hd-body text-break">{body}</div>{original}{files}{deliveries}\n'
-    "</div>\n"
-    "</li>"
-)
-ORIGINAL_HTML = (
-    '\n<details class="mt-2 small hd-original"><summary>{summary}</summary>'
-    '<pre class="mt-2 mb-0 p-2 border rounded bg-body-tertiary text-wrap">{text}</pre></details>'
-)
-IMAGE_HTML = (
-    '<li><a class="d-block hd-thumb" href="{url}" title="{name}">'
-    # The caption below names the file: an alt text repeating it would be read twice.
-    '<img src="{thumbnail}" alt="" loading="lazy" width="160" height="120" class="img-thumbnail">'
-    '<span class="d-block small text-truncate">{name}</span></a></li>'
-)
-FILE_HTML = (
-    '<li><a class="btn btn-sm btn-outline-secondary" href="{url}">{name}'
-    ' <span class="text-muted">({size})</span></a></li>'
-)
-REMOVED_HTML = '<li class="small text-body-secondary fst-italic hd-removed-file">{notice}</li>'
-DELIVERY_HTML = (
-    '<li><span class="text-break">{recipient}</span> '
-    '<span class="badge hd-delivery-{state}" title="{changed}">{state_label}</span>{retrying}{error}</li>'
-)
+@dataclass(slots=True)
+class File:
+    name: str
+    url: str
+    thumbnail_url: str  # empty for a file shown as a link with its size
+    size: str
+    removal_notice: str  # for a file removed by the retention policy or an erasure: what it says instead
+
+
+@dataclass(slots=True)
+class Delivery:
+    recipient: str
+    state: str
+    state_label: str
+    changed: str
+    retrying: str
+    error: str
+    error_short: str
+
+
+@dataclass(slots=True)
+class Card:
+    """What one message's card shows (templates/jinja2/tickets/_message.html draws it)."""
+
+    pk: int
+    sender: str
+    from_staff: bool
+    internal: bool
+    contact: bool  # written by an additional contact, not the customer
+    by_email: bool
+    arrived: bool
+    iso_time: str
+    time_label: str
+    body: str  # paragraphs, escaped (SafeString)
+    original: str
+    files: list
+    deliveries: list
 
 
 class _Cards:
-    """Writes message cards for one thread; the labels are translated once per thread.
-    Every value from the database goes through escape()."""
+    """Makes the cards of one thread; the delivery states' labels are translated once per thread."""
 
     def __init__(self, ticket, staff, arrived):
         self.customer_id = ticket.customer_id
         self.staff = staff
         self.arrived = arrived
-        # (gettext outside the f-strings: xgettext does not look inside them.)
-        internal, hidden = gettext("Internal note"), gettext("not visible to the customer")
-        support, contact, customer = gettext("Support team"), gettext("Additional contact"), gettext("Customer")
-        by_email, new = gettext("by e-mail"), gettext("New")
-        self.internal = f' <span class="badge text-bg-warning">{escape(internal)}</span>'
-        if staff:
-            self.internal += f' <span class="text-body-secondary">{escape(hidden)}</span>'
-        self.support = f' <span class="badge text-bg-primary">{escape(support)}</span>'
-        self.contact = f' <span class="badge text-bg-light">{escape(contact)}</span>'
-        self.customer = f' <span class="badge text-bg-light">{escape(customer)}</span>' if staff else ""
-        self.by_email = f' <span class="text-muted">· {escape(by_email)}</span>'
-        self.new = f' <span class="badge text-bg-danger">{escape(new)}</span>'
-        self.original = gettext("Show the original e-mail")
-        self.attachments = gettext("Attachments")
-        self.emailed_to, self.deliveries_label = gettext("E-mailed to"), gettext("E-mail deliveries")
-        # get_state_display() rebuilds the choices' mapping on every call (60 µs a delivery).
         self.state_labels = {value: str(label) for value, label in DeliveryState.choices}
 
-    def render(self, entry):
+    def card(self, entry):
         message = entry.item
-        arrived = message.pk in self.arrived
-        classes = ""
-        if message.from_staff:
-            classes += " hd-message-staff"
-        if message.internal:
-            classes += " hd-message-internal"
-        if arrived:
-            classes += " hd-message-arrived"
-        if message.internal:
-            badges = self.internal
-        elif message.from_staff:
-            badges = self.support
-        elif message.author_id != self.customer_id:
-            badges = self.contact
-        else:
-            badges = self.customer
-        if message.source == "email":
-            badges += self.by_email
-        if arrived:
-            badges += self.new
-        original = ""
-        if self.staff and message.body_original:
-            original = ORIGINAL_HTML.format(summary=escape(self.original), text=escape(message.body_original))
-        deliveries = ""
-        if self.staff and message.from_staff and not message.internal and message.deliveries:
-            deliveries = self._deliveries(message.deliveries)
-        return mark_safe(  # noqa: S308 - every value above is escaped
-            CARD_HTML.format(
-                classes=classes,
-                pk=message.pk,
-                sender=escape(message.sender_display),
-                badges=badges,
-                iso_time=entry.iso_time,
-                time_label=escape(entry.time_label),
-                body=linebreaks(message.body, autoescape=True),
-                original=original,
-                files=self._files(message.files) if message.files else "",
-                deliveries=deliveries,
-            )
+        shows_deliveries = self.staff and message.from_staff and not message.internal
+        return Card(
+            pk=message.pk,
+            sender=message.sender_display,
+            from_staff=message.from_staff,
+            internal=message.internal,
+            contact=not message.from_staff and message.author_id != self.customer_id,
+            by_email=message.source == "email",
+            arrived=message.pk in self.arrived,
+            iso_time=entry.iso_time,
+            time_label=entry.time_label,
+            body=linebreaks_filter(message.body, autoescape=True),
+            original=message.body_original if self.staff else "",
+            files=[self._file(file) for file in message.files],
+            deliveries=[self._delivery(delivery) for delivery in message.deliveries] if shows_deliveries else [],
         )
 
-    def _files(self, files):
-        items = []
-        for file in files:
-            name = escape(file.original_name)
-            if file.is_removed:
-                items.append(REMOVED_HTML.format(notice=escape(file.removal_notice)))
-            elif file.is_image and file.thumbnail:
-                items.append(
-                    IMAGE_HTML.format(
-                        url=escape(file.get_absolute_url()), name=name, thumbnail=escape(file.get_thumbnail_url())
-                    )
-                )
-            else:
-                size = escape(filesizeformat(file.size))
-                items.append(FILE_HTML.format(url=escape(file.get_absolute_url()), name=name, size=size))
-        label = escape(self.attachments)
-        return (
-            f'\n<ul class="list-unstyled d-flex flex-wrap gap-2 mb-0 mt-3" aria-label="{label}">{"".join(items)}</ul>'
+    def _file(self, file):
+        if file.is_removed:
+            return File(name="", url="", thumbnail_url="", size="", removal_notice=file.removal_notice)
+        image = file.is_image and file.thumbnail
+        return File(
+            name=file.original_name,
+            url=file.get_absolute_url(),
+            thumbnail_url=file.get_thumbnail_url() if image else "",
+            size="" if image else filesizeformat(file.size),
+            removal_notice="",
         )
 
-    def _deliveries(self, deliveries):
-        items = []
-        for delivery in deliveries:
-            retrying = error = ""
-            if delivery.state == DeliveryState.QUEUED and delivery.attempts:
-                text = ngettext(
-                    "retrying after %(attempts)s failed attempt",
-                    "retrying after %(attempts)s failed attempts",
-                    delivery.attempts,
-                ) % {"attempts": delivery.attempts}
-                retrying = f' <span class="text-body-secondary">{escape(text)}</span>'
-            if delivery.last_error:
-                error = (
-                    f' <span class="d-block text-danger text-break" title="{escape(delivery.last_error)}">'
-                    f"{escape(truncatechars(delivery.last_error, 90))}</span>"
-                )
-            changed = delivery.state_changed_at
-            items.append(
-                DELIVERY_HTML.format(
-                    recipient=escape(delivery.recipient),
-                    state=escape(delivery.state),
-                    changed=escape(date_format(timezone.localtime(changed), "DATETIME_FORMAT")) if changed else "",
-                    state_label=escape(self.state_labels.get(delivery.state, delivery.state)),
-                    retrying=retrying,
-                    error=error,
-                )
-            )
-        return (
-            f'\n<div class="small mt-2 hd-deliveries"><span class="text-body-secondary">'
-            f"{escape(self.emailed_to)}</span>"
-            f'<ul class="list-unstyled mb-0" aria-label="{escape(self.deliveries_label)}">'
-            f"{''.join(items)}</ul></div>"
+    def _delivery(self, delivery):
+        retrying = ""
+        if delivery.state == DeliveryState.QUEUED and delivery.attempts:
+            retrying = ngettext(
+                "retrying after %(attempts)s failed attempt",
+                "retrying after %(attempts)s failed attempts",
+                delivery.attempts,
+            ) % {"attempts": delivery.attempts}
+        changed = delivery.state_changed_at
+        return Delivery(
+            recipient=delivery.recipient,
+            state=delivery.state,
+            state_label=self.state_labels.get(delivery.state, delivery.state),
+            changed=date_format(timezone.localtime(changed), "DATETIME_FORMAT") if changed else "",
+            retrying=retrying,
+            error=delivery.last_error,
+            error_short=truncatechars(delivery.last_error, 90),
         )

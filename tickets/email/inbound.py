@@ -47,7 +47,7 @@ from helpdesk import ratelimit
 from tickets import notify
 from tickets.attachments import MAX_FILES, check_bytes
 from tickets.email import authentication, mime
-from tickets.email.outbound import is_our_message_id
+from tickets.email.ids import is_our_message_id
 from tickets.email.text import strip_quoted
 from tickets.email.tracking import record_bounce
 from tickets.models import AuthVerdict, InboundEmail, InboundState, Message, Notification, Source, Ticket
@@ -414,8 +414,23 @@ def _open_ticket(department, requester, mail):
     )
 
 
+def accept_held(inbound, *, by):
+    """Staff accept held mail: it opens a ticket (the sender's customer's, or a guest ticket).
+
+    Returns the ticket, or None when the mail was no longer held (someone reviewed it first).
+    """
+    with transaction.atomic():
+        locked = inbound.lock_held()
+        if locked is None:
+            return None
+        ticket = open_ticket_from_held(locked)
+        locked.finish(InboundState.ACCEPTED, ticket=ticket, result_message=ticket.messages.first(), reviewed_by=by)
+    inbound.refresh_from_db()
+    return ticket
+
+
 def open_ticket_from_held(inbound):
-    """For InboundEmail.accept: the ticket of held mail, for the customer the address belongs to, or a guest's."""
+    """For accept_held: the ticket of held mail, for the customer the address belongs to, or a guest's."""
     mail = mime.parse(bytes(inbound.raw), settings.INBOUND_MAX_PARTS)
     requester = requester_for(mail.sender) or Requester(customer=None, sender_email=mail.sender)
     return _open_ticket(inbound.department, requester, mail)

@@ -7,7 +7,6 @@ headers: the department as sender and Reply-To, our Message-ID, threading header
 """
 
 import re
-import uuid
 from email.utils import formataddr
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from helpdesk.brand import brand
-from helpdesk.links import site_hostname, site_url
+from helpdesk.links import site_url
 from helpdesk.mail import AUTOMATIC_HEADERS
 from tickets.models import Message, Notification, NotificationKind, Source
 
@@ -33,19 +32,6 @@ STAFF_KINDS = {
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.
 MAX_REFERENCES = 20
-
-
-def new_message_id(ticket=None):
-    """A unique Message-ID on our domain; the ticket's reference in it helps a human reading headers."""
-    local = uuid.uuid4().hex
-    if ticket is not None:
-        local = f"{ticket.reference}.{local}"
-    return f"<{local}@{site_hostname()}>"
-
-
-def is_our_message_id(message_id):
-    """Whether `message_id` was written by `new_message_id` (of this site)."""
-    return message_id.endswith(f"@{site_hostname()}>")
 
 
 def one_line(text):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, Service
 from tickets.models import Problem, ProblemStatus, Ticket
+from tickets.models.rules import StaffAccess
 
 BODY_MAX = 20000
 
@@ -60,9 +61,7 @@ class NewProblemForm(forms.ModelForm):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = Department.objects.active()
-        if not user.is_superuser:
-            departments = departments.filter(pk__in=user.department_ids)
+        departments = Department.objects.active().filter(StaffAccess(user).condition("pk"))
         self.fields["department"].queryset = departments
         self.fields["service"].queryset = _services()
         self.helper = _helper(_("Open the problem"))
@@ -146,9 +145,7 @@ class ProblemFilterForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = Department.objects.all()
-        if not user.is_superuser:
-            departments = departments.filter(pk__in=user.department_ids)
+        departments = Department.objects.all().filter(StaffAccess(user).condition("pk"))
         self.fields["department"].queryset = departments
         for field in self.fields.values():
             kind = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

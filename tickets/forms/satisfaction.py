@@ -5,7 +5,7 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import SCALE_SCORES
+from tickets.enums import SCALE_SCORES
 
 MAX_COMMENT = 2000
 

@@ -1,9 +1,9 @@
+from tickets.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Scale, Score, Source, Speaker, Status
 from tickets.models.canned import CannedReply
-from tickets.models.enums import PRIORITY_RANK, WAITING_FOR_STAFF, EventKind, Priority, Scale, Score, Speaker, Status
 from tickets.models.event import TicketEvent
 from tickets.models.inbound import AuthVerdict, InboundEmail, InboundState
 from tickets.models.lifecycle import EscalationRefused
-from tickets.models.message import Attachment, Message, RemovalReason, Source
+from tickets.models.message import Attachment, Message, RemovalReason
 from tickets.models.notification import DeliveryState, Notification, NotificationKind
 from tickets.models.problem import (
     ACTIVE_PROBLEM,

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import EventKind, Priority, ProblemStatus, Score, Status
+from tickets.enums import EventKind, Priority, ProblemStatus, Score, Status
 
 
 class TicketEvent(models.Model):

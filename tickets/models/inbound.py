@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Department
+from tickets.models import rules
 from tickets.models.message import Message
 from tickets.models.ticket import Ticket
 
@@ -33,11 +35,7 @@ class InboundEmailQuerySet(models.QuerySet):
 
         Mail that reached no department is only for superusers.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(department_id__in=user.department_ids)
+        return self.filter(rules.StaffAccess(user).condition())
 
     def held(self):
         return self.filter(state=InboundState.HELD)
@@ -47,8 +45,6 @@ class InboundEmailQuerySet(models.QuerySet):
 
         Mail that reached no department follows the longest window of any department, so it
         goes too, but never before mail of a department that keeps its mail longer."""
-        from departments.models import Department
-
         windows = dict(Department.objects.values_list("pk", "raw_mail_retention_days"))
         expired = Q()
         for department_id, days in windows.items():
@@ -148,26 +144,10 @@ class InboundEmail(models.Model):
     def is_held(self):
         return self.state == InboundState.HELD
 
-    def accept(self, *, by):
-        """Staff accept held mail: it opens a ticket (the sender's customer's, or a guest ticket).
-
-        Returns the ticket, or None when the mail was no longer held (someone reviewed it first).
-        """
-        from tickets.email.inbound import open_ticket_from_held
-
-        with transaction.atomic():
-            locked = self._lock_held()
-            if locked is None:
-                return None
-            ticket = open_ticket_from_held(locked)
-            locked.finish(InboundState.ACCEPTED, ticket=ticket, result_message=ticket.messages.first(), reviewed_by=by)
-        self.refresh_from_db()
-        return ticket
-
     def discard(self, *, by):
         """Staff discard held mail. Returns False when it was no longer held."""
         with transaction.atomic():
-            locked = self._lock_held()
+            locked = self.lock_held()
             if locked is None:
                 return False
             locked.finish(InboundState.DISCARDED, reviewed_by=by)
@@ -185,6 +165,7 @@ class InboundEmail(models.Model):
         # Never rewrite the raw message, which may be megabytes.
         self.save(update_fields=["state", "processed_at", "reason", *fields])
 
-    def _lock_held(self):
+    def lock_held(self):
+        """This mail locked for review (in the caller's transaction), or None when it is no longer held."""
         locked = InboundEmail.objects.select_for_update().get(pk=self.pk)
         return locked if locked.state == InboundState.HELD else None

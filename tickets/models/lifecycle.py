@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import EventKind, Priority, Speaker, Status
+from tickets import signals, sla
+from tickets.enums import EventKind, Priority, Source, Speaker, Status
 from tickets.models.event import TicketEvent
 
 
@@ -62,8 +63,6 @@ class TicketLifecycle:
 
         `sender_email` names who wrote when it is not the customer: an additional contact by e-mail.
         """
-        from tickets import notify, sla
-        from tickets.models.message import Message, Source
 
         now = timezone.now()
         with transaction.atomic():
@@ -85,7 +84,7 @@ class TicketLifecycle:
             ticket.save(force_insert=True)
             author = by or (None if sender_email else customer)
             ticket._record(EventKind.CREATED, author)
-            message = Message.objects.create_with_uploads(
+            message = ticket.messages.create_with_uploads(
                 ticket=ticket,
                 author=author,
                 sender_email=sender_email or ("" if author else guest_email),
@@ -97,7 +96,7 @@ class TicketLifecycle:
                 uploads=uploads,
                 created_at=now,
             )
-            notify.ticket_opened(ticket, message)
+            signals.ticket_opened.send(cls, ticket=ticket, message=message)
         return ticket
 
     def reply(
@@ -119,15 +118,13 @@ class TicketLifecycle:
         Customer reply, or Open if staff never answered, and reopens a closed ticket.
         An internal note changes no status.
         """
-        from tickets import notify
-        from tickets.models.message import Message, Source
 
         if from_staff is None:
             from_staff = author is not None and author.pk != self.customer_id and self.is_staff_member(author)
         now = timezone.now()
         with transaction.atomic():
             self._lock()
-            message = Message.objects.create_with_uploads(
+            message = self.messages.create_with_uploads(
                 ticket=self,
                 author=author,
                 sender_email=sender_email,
@@ -157,31 +154,31 @@ class TicketLifecycle:
                     new_status = Status.CUSTOMER_REPLY if self.first_response_at else Status.OPEN
                     self.last_speaker = Speaker.CUSTOMER
                 fields.append("last_speaker")
-                fields += self._change_status(new_status, author)
+                fields += self._change_status(new_status, author)[0]
             self.save(update_fields=fields)
-            notify.reply_added(message)
+            signals.reply_added.send(type(self), message=message)
         return message
 
     def set_status(self, status, *, by):
-        from tickets import notify
-
+        """Returns the STATUS event, or None when the ticket already had that status."""
         with transaction.atomic():
             self._lock()
-            fields = self._change_status(Status(status), by)
-            if fields:
+            fields, event = self._change_status(Status(status), by)
+            if event is not None:
                 self.updated_at = timezone.now()
                 self.save(update_fields=fields + ["updated_at"])
                 if self.status == Status.CLOSED:
-                    notify.ticket_closed(self, self.events.last())
+                    signals.ticket_closed.send(type(self), ticket=self, event=event, automatic=False)
+        return event
 
     def close(self, *, by):
-        self.set_status(Status.CLOSED, by=by)
+        return self.set_status(Status.CLOSED, by=by)
 
     def set_priority(self, priority, *, by):
-        self._change_field("priority", Priority(priority), EventKind.PRIORITY, by)
+        return self._change_field("priority", Priority(priority), EventKind.PRIORITY, by)
 
     def set_service(self, service, *, by):
-        self._change_field("service", service, EventKind.SERVICE, by)
+        return self._change_field("service", service, EventKind.SERVICE, by)
 
     def assign(self, agent, *, by):
         """Give the ticket to `agent` (None: nobody). Raises ValidationError for someone who may not work it."""
@@ -193,20 +190,25 @@ class TicketLifecycle:
                     code="not_assignable",
                     params={"agent": agent, "department": self.department},
                 )
-            self._change_field("assignee", agent, EventKind.ASSIGNEE, by)
+            return self._change_field("assignee", agent, EventKind.ASSIGNEE, by)
 
     def change_details(self, *, by, status, priority, service):
-        """The workspace's details form: each value that differs changes (with its event), all at once."""
+        """The workspace's details form: each value that differs changes (with its event), all at once.
+
+        Returns the events recorded."""
         with transaction.atomic():
-            self.set_status(status, by=by)
-            self.set_priority(priority, by=by)
-            self.set_service(service, by=by)
+            events = [
+                self.set_status(status, by=by),
+                self.set_priority(priority, by=by),
+                self.set_service(service, by=by),
+            ]
+        return [event for event in events if event is not None]
 
     def reply_and_close(self, *, author, body, uploads=()):
         """A staff answer that also closes the ticket: the reply's e-mail is the customer's only notice."""
         with transaction.atomic():
             message = self.reply(author=author, body=body, uploads=uploads, from_staff=True)
-            fields = self._change_status(Status.CLOSED, author)
+            fields, _event = self._change_status(Status.CLOSED, author)
             if fields:
                 self.save(update_fields=fields)
         return message
@@ -217,8 +219,6 @@ class TicketLifecycle:
 
         Raises ValidationError when the merge is not possible. Returns this ticket's MERGED event.
         """
-        from tickets import notify
-        from tickets.models.message import Message
 
         with transaction.atomic():
             # Both rows locked in primary-key order, so two merges of the same pair cannot deadlock.
@@ -242,21 +242,19 @@ class TicketLifecycle:
                     _("Only tickets of the same customer can be merged."), code="merge_other_customer"
                 )
             now = timezone.now()
-            Message.objects.filter(ticket=self).update(ticket=target)
+            self.messages.update(ticket=target)
             event = self._record(EventKind.MERGED, by, new=target.display_reference)
             target._record(EventKind.MERGED, by, old=self.display_reference)
-            fields = self._change_status(Status.CLOSED, by)
+            fields, _event = self._change_status(Status.CLOSED, by)
             self.merged_into = target
             self.updated_at = target.updated_at = now
             self.save(update_fields=[*fields, "merged_into", "updated_at"])
             target.save(update_fields=["updated_at"])
-            notify.ticket_merged(self, target, event)
+            signals.ticket_merged.send(type(self), ticket=self, target=target, event=event)
         return event
 
     def transfer(self, department, *, by):
         """Move the ticket to another department; an assignee who does not work there is released."""
-        from tickets import sla
-
         with transaction.atomic():
             self._lock()
             if department.pk == self.department_id:
@@ -264,7 +262,7 @@ class TicketLifecycle:
             old = self.department
             self.department = department
             fields = ["department", "updated_at"]
-            if self.assignee_id and not (self.assignee.is_superuser or department.pk in self.assignee.department_ids):
+            if self.assignee_id and not self.is_staff_member(self.assignee):
                 self._record(EventKind.ASSIGNEE, by, str(self.assignee), "")
                 self.assignee = None
                 fields.append("assignee")
@@ -272,7 +270,7 @@ class TicketLifecycle:
             # The new department's targets and clock apply, and its supervisors hear of a breach anew.
             fields += sla.update_clock(self, self.updated_at, new_target=True)
             self.save(update_fields=fields)
-            self._record(EventKind.DEPARTMENT, by, str(old), str(department))
+            return self._record(EventKind.DEPARTMENT, by, str(old), str(department))
 
     def escalation_refusal(self, now=None):
         """Why the ticket cannot be escalated now (a message for the customer), or None if it can.
@@ -306,8 +304,6 @@ class TicketLifecycle:
         two clicks at once escalate once). An Answered ticket whose answer did not help waits for
         staff again (Customer reply), so its clock runs and it cannot be closed automatically.
         """
-        from tickets import notify
-
         with transaction.atomic():
             self._lock()
             now = timezone.now()
@@ -316,11 +312,11 @@ class TicketLifecycle:
                 raise EscalationRefused(refusal)
             fields = ["escalated_at", "updated_at"]
             if self.status == Status.ANSWERED:
-                fields += self._change_status(Status.CUSTOMER_REPLY, by)
+                fields += self._change_status(Status.CUSTOMER_REPLY, by)[0]
             self.escalated_at = self.updated_at = now
             self.save(update_fields=fields)
             event = self._record(EventKind.ESCALATED, by, note=reason)
-            notify.ticket_escalated(self, event)
+            signals.ticket_escalated.send(type(self), ticket=self, event=event)
             return event
 
     def mark_overdue(self, now=None):
@@ -330,8 +326,6 @@ class TicketLifecycle:
         marks the row, records the event and notifies. Returns the event, or None when there was
         nothing (more) to mark.
         """
-        from tickets import notify
-
         now = now or timezone.now()
         with transaction.atomic():
             self._lock()
@@ -341,7 +335,7 @@ class TicketLifecycle:
             self.save(update_fields=["breached_at"])
             first_response = self.first_response_at is None and self.due_at == self.first_response_due_at
             event = self._record(EventKind.OVERDUE, None, new="first_response" if first_response else "resolution")
-            notify.ticket_overdue(self, event)
+            signals.ticket_overdue.send(type(self), ticket=self, event=event)
             return event
 
     def auto_close(self, now=None):
@@ -350,30 +344,27 @@ class TicketLifecycle:
         Re-checked under the row lock, so two workers close (and notify) once. Returns the event,
         or None when the ticket does not qualify (any more).
         """
-        from tickets import notify
-
         now = now or timezone.now()
         with transaction.atomic():
             self._lock()
             if not type(self).objects.auto_closable(now).filter(pk=self.pk).exists():
                 return None
-            fields = self._change_status(Status.CLOSED, None, kind=EventKind.AUTO_CLOSED)
+            fields, event = self._change_status(Status.CLOSED, None, kind=EventKind.AUTO_CLOSED)
             self.updated_at = now
             self.save(update_fields=fields + ["updated_at"])
-            event = self.events.last()
-            notify.ticket_closed(self, event, automatic=True)
+            signals.ticket_closed.send(type(self), ticket=self, event=event, automatic=True)
             return event
 
     def close_on_erasure(self, *, by):
         """Close an open ticket because its customer's account is erased: recorded, nobody mailed
-        (the customer's address is gone). Returns whether it was open."""
+        (the customer's address is gone). Returns the ERASED event, or None when it was closed already."""
         with transaction.atomic():
             self._lock()
-            fields = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
-            if fields:
+            fields, event = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
+            if event is not None:
                 self.updated_at = timezone.now()
                 self.save(update_fields=fields + ["updated_at"])
-            return bool(fields)
+            return event
 
     # Helpers
 
@@ -389,11 +380,11 @@ class TicketLifecycle:
             self._state.fields_cache.pop(cached, None)
 
     def _change_status(self, new_status, by, kind=None):
-        """Set the status in memory, run or stop the response clock, record the event; returns the fields to save."""
-        from tickets import sla
+        """Set the status in memory, run or stop the response clock, record the event.
 
+        Returns the fields to save and the event ([] and None when the status is unchanged)."""
         if new_status == self.status:
-            return []
+            return [], None
         old = self.status
         now = timezone.now()
         self.status = new_status
@@ -408,12 +399,9 @@ class TicketLifecycle:
             self.closed_at = None
             fields.append("closed_at")
         fields += sla.update_clock(self, now)
-        self._record(kind or EventKind.STATUS, by, old, new_status)
-        return fields
+        return fields, self._record(kind or EventKind.STATUS, by, old, new_status)
 
     def _change_field(self, name, value, kind, by):
-        from tickets import sla
-
         with transaction.atomic():
             self._lock()
             old = getattr(self, name)
@@ -423,7 +411,7 @@ class TicketLifecycle:
             self.updated_at = timezone.now()
             # A priority change moves the due times; the other fields leave them as they are.
             self.save(update_fields=[name, "updated_at", *sla.update_clock(self, self.updated_at)])
-            self._record(kind, by, "" if old is None else str(old), "" if value is None else str(value))
+            return self._record(kind, by, "" if old is None else str(old), "" if value is None else str(value))
 
     def _record(self, kind, actor, old="", new="", note=""):
         return TicketEvent.objects.create(

@@ -18,32 +18,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import EventKind, ProblemStatus
+from tickets import signals
+from tickets.enums import EventKind, ProblemStatus
+from tickets.models import rules
 from tickets.models.event import TicketEvent
+from tickets.models.ticket import Ticket
 
 ACTIVE_PROBLEM = (ProblemStatus.INVESTIGATING, ProblemStatus.KNOWN)
 
 
 def works_in(user, department_id):
-    """Whether `user` is staff of the department: the rule of Ticket.is_staff_member, for objects
-    (problems, bursts) that belong to a department rather than being a ticket."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or department_id in user.department_ids)
-    )
+    """Whether `user` is staff of the department: the staff side of the access rule
+    (tickets.models.rules), for objects (problems, bursts) that belong to a department."""
+    return rules.StaffAccess(user).allows(department_id)
 
 
 class ProblemQuerySet(models.QuerySet):
     def staff_visible_to(self, user):
         """The problems of the departments whose tickets `user` works: the staff side of the access
-        rule (Ticket.objects.staff_visible_to), applied to the problem's department."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(department_id__in=user.department_ids)
+        rule (tickets.models.rules), applied to the problem's department."""
+        return self.filter(rules.StaffAccess(user).condition())
 
     def active(self):
         return self.filter(status__in=ACTIVE_PROBLEM)
@@ -230,8 +224,6 @@ class Problem(models.Model):
     # Helpers
 
     def _broadcast(self, *, by, body, kind, close=False):
-        from tickets.models.ticket import Ticket
-
         with transaction.atomic():
             self._lock()
             broadcast = ProblemBroadcast.objects.create(problem=self, kind=kind, body=body, author=by, close=close)
@@ -245,7 +237,8 @@ class Problem(models.Model):
             broadcast.save(update_fields=["total", "finished_at"])
             self._touch()
             if broadcast.total:
-                transaction.on_commit(lambda: _queue_broadcast(broadcast.pk))
+                # tickets.tasks.problems receives it and queues the posting once this commits.
+                signals.broadcast_started.send(ProblemBroadcast, broadcast=broadcast)
         return broadcast
 
     def _lock(self):
@@ -285,12 +278,6 @@ class Problem(models.Model):
         return True
 
 
-def _queue_broadcast(pk):
-    from tickets.tasks.problems import queue_broadcast
-
-    queue_broadcast(pk)
-
-
 class BroadcastKind(models.TextChoices):
     REPLY = "reply", _("Reply to all")
     SOLUTION = "solution", _("Solution")
@@ -326,8 +313,6 @@ class ProblemBroadcast(models.Model):
     def post_to(self, item_pk):
         """Post this broadcast to one ticket, if its row is still pending: the row is claimed in the
         reply's own transaction, so a second run (or a second worker) skips it. Returns whether it posted."""
-        from tickets.models.ticket import Ticket
-
         with transaction.atomic():
             claimed = BroadcastTicket.objects.filter(pk=item_pk, state=BroadcastState.PENDING).update(
                 state=BroadcastState.CLAIMED, handled_at=timezone.now()

@@ -28,7 +28,8 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from tickets import sla
-from tickets.models.enums import WAITING_FOR_STAFF, Status
+from tickets.enums import WAITING_FOR_STAFF, Status
+from tickets.models import rules
 
 # The sketches' buckets: the upper bound of each is GAMMA times the one before, so any two times
 # in one bucket are within GAMMA - 1 (2 %) of each other.
@@ -279,12 +280,12 @@ def contributions(ticket, resolution_target):
     {(rollup model, key): values}. `resolution_target(department_id, priority)` gives the
     resolution target in seconds of the department's clock, or None."""
     found = {}
-    if ticket.status != Status.CLOSED:
+    if rules.is_active(ticket.status):
         key = (
             ticket.department_id,
             ticket.status,
             ticket.assignee_id,
-            ticket.escalated_at is not None,
+            rules.is_escalated(ticket.status, ticket.escalated_at),
             ticket.status in WAITING_FOR_STAFF and ticket.breached_at is not None,
         )
         found[OpenTicketCount, key] = (1,)

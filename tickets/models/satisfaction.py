@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.enums import BAD_POINTS, GOOD_POINTS, SCALE_SCORES, SCORE_POINTS, EventKind, Score, Status
+from tickets import signals
+from tickets.enums import BAD_POINTS, GOOD_POINTS, SCALE_SCORES, SCORE_POINTS, EventKind, Score, Status
 
 # A rating may be changed for this long after it was first given.
 CHANGE_WINDOW = timedelta(days=3)
@@ -117,8 +118,6 @@ class TicketSatisfaction:
         RATED event; a bad rating tells the department's supervisors, once. Returns the Rating;
         raises RatingRefused with the reason.
         """
-        from tickets import notify
-
         with transaction.atomic():
             self._lock()
             current = self.current_closing()
@@ -158,5 +157,5 @@ class TicketSatisfaction:
             rating.save()
             event = self._record(EventKind.RATED, by, old, score, note=comment)
             if tell:
-                notify.bad_rating(self, event)
+                signals.bad_rating.send(sender=type(self), ticket=self, event=event)
         return rating

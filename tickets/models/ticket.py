@@ -3,75 +3,79 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import rollup
-from tickets.models.enums import WAITING_FOR_STAFF, Priority, Speaker, Status
+from departments.models import Department
+from tickets.enums import WAITING_FOR_STAFF, Priority, Speaker, Status
+from tickets.models import rollup, rules
 from tickets.models.lifecycle import TicketLifecycle
 from tickets.models.satisfaction import TicketSatisfaction
 
 
 class TicketQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The one access rule: which tickets `user` may see at all.
+        """The access rule (tickets.models.rules): which tickets `user` may see at all.
 
         Customers see their own tickets; agents and supervisors the tickets of their
         departments; superusers everything; anonymous visitors nothing. Each panel narrows
         this further (the customer panel to `customer=user`), never widens it.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
+        staff = rules.StaffAccess(user)
+        if staff.everything:
             return self.all()
-        return self.filter(Q(customer=user) | Q(department_id__in=user.department_ids))
+        return self.filter(rules.CustomerAccess(user).condition() | staff.condition())
 
     def staff_visible_to(self, user):
         """The staff side of `visible_to`: tickets of the departments `user` works (all for superusers).
 
-        The same rule as narrowing `visible_to` by department, written out: the customer branch
-        would only add an OR that PostgreSQL cannot drop, which keeps the queue's indexes from
-        answering alone (a million-row queue counts with index-only scans).
+        Without the customer side's OR, which PostgreSQL cannot drop and which would keep the
+        queue's indexes from answering alone.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(department_id__in=user.department_ids)
+        return self.filter(rules.StaffAccess(user).condition())
+
+    def customer_visible_to(self, user):
+        """The customer side of `visible_to`: the tickets `user` opened."""
+        return self.filter(rules.CustomerAccess(user).condition())
 
     def open(self):
-        return self.exclude(status=Status.CLOSED)
+        return self.filter(rules.active())
 
     def closed(self):
         return self.filter(status=Status.CLOSED)
+
+    def with_status_filter(self, value):
+        """The tickets of one of rules.STATUS_FILTERS: the active ones, one status, or all."""
+        if value == rules.ACTIVE:
+            return self.open()
+        if value == rules.ALL:
+            return self.all()
+        return self.filter(status=value)
 
     def waiting_for_staff(self):
         return self.filter(status__in=WAITING_FOR_STAFF)
 
     def overdue(self, now=None):
-        now = now or timezone.now()
-        return self.filter(status__in=WAITING_FOR_STAFF, due_at__lt=now)
+        return self.filter(rules.overdue(now or timezone.now()))
+
+    def escalated(self):
+        return self.filter(rules.escalated())
 
     def auto_closable(self, now):
         """Answered tickets whose last staff answer is older than their department's auto_close_days (0: never)."""
-        from departments.models import Department
-        from tickets.models.message import Message
-
         waited_long = Q()
         windows = Department.objects.filter(auto_close_days__gt=0).values_list("pk", "auto_close_days")
         for department_id, days in windows:
             waited_long |= Q(department_id=department_id, waiting_since__lt=now - timedelta(days=days))
         if not waited_long:
             return self.none()
-        last_answer = Message.objects.filter(ticket=OuterRef("pk"), from_staff=True, internal=False).order_by(
-            "-created_at"
-        )
+        last_answer = Max("messages__created_at", filter=Q(messages__from_staff=True, messages__internal=False))
         return (
             self.filter(status=Status.ANSWERED)
-            .annotate(waiting_since=Coalesce(Subquery(last_answer.values("created_at")[:1]), "updated_at"))
+            .annotate(waiting_since=Coalesce(last_answer, "updated_at"))
             .filter(waited_long)
         )
 
@@ -227,15 +231,19 @@ class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
         return self.status == Status.ANSWERED
 
     def is_overdue(self, now=None):
-        return self.status in WAITING_FOR_STAFF and self.due_at is not None and self.due_at < (now or timezone.now())
+        return rules.is_overdue(self.status, self.due_at, now or timezone.now())
+
+    @property
+    def is_escalated(self):
+        return rules.is_escalated(self.status, self.escalated_at)
 
     def is_staff_member(self, user):
         """Whether `user` works this ticket's department (staff side of the access rule)."""
-        return (
-            user is not None
-            and user.is_authenticated
-            and (user.is_superuser or self.department_id in user.department_ids)
-        )
+        return rules.StaffAccess(user).allows(self.department_id)
+
+    def is_customer(self, user):
+        """Whether `user` is this ticket's customer (customer side of the access rule)."""
+        return rules.CustomerAccess(user).allows(self.customer_id)
 
     def can_be_assigned_to(self, user):
         """Only active agents of the ticket's department (or superusers) may be assigned."""

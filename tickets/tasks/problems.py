@@ -11,10 +11,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from tickets import problems
+from tickets import problems, signals
 from tickets.models import BroadcastState, ProblemBroadcast
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,12 @@ def notice_bursts():
 @shared_task(ignore_result=True)
 def resume_broadcasts():
     resume()
+
+
+@receiver(signals.broadcast_started, dispatch_uid="tickets.tasks.problems.broadcast_started")
+def _on_broadcast_started(sender, *, broadcast, **kwargs):
+    """A problem's reply was written (tickets.models.problem): its posting starts once that commits."""
+    transaction.on_commit(lambda: queue_broadcast(broadcast.pk))
 
 
 def queue_broadcast(pk):

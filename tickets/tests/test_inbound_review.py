@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tickets.email.inbound import ingest
+from tickets.email.inbound import accept_held, ingest
 from tickets.models import InboundEmail, InboundState, Notification, NotificationKind, Ticket
 from tickets.tests.emls import eml
 from tickets.tests.notifications import add_contact
@@ -132,7 +132,7 @@ def test_mail_reviewed_already_is_not_reviewed_again(login, agent, supervisor, h
 
 def test_model_methods_refuse_mail_that_is_not_held(customer, support, agent):
     accepted = ingest(eml("gmail-new-ticket-pt.eml"))
-    assert accepted.accept(by=agent) is None
+    assert accept_held(accepted, by=agent) is None
     assert accepted.discard(by=agent) is False
     assert Ticket.objects.count() == 1
 

@@ -1,6 +1,7 @@
 """The staff workspace: the thread, replying, notes, canned replies, the collision warning,
 details, assignment and transfer, and the page's query count."""
 
+import html
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.models import Contact
 from departments.models import Department, Membership, Service
@@ -98,7 +100,7 @@ def test_staff_messages_list_their_deliveries(login, agent, ticket):
 
 
 def test_the_thread_escapes_what_people_typed_on_both_pages(login, client, agent, customer, ticket):
-    """Message cards are written in Python (tickets/thread.py): nothing anybody typed becomes markup."""
+    """Message cards are drawn by a Jinja2 partial (tickets/_message.html): nothing anybody typed becomes markup."""
     evil = '<img src=x onerror="alert(1)">&'
     customer.name = f"Carla {evil}"
     customer.save()
@@ -109,11 +111,13 @@ def test_the_thread_escapes_what_people_typed_on_both_pages(login, client, agent
         recipient=f"y{evil}@example.com", state="queued", attempts=2, last_error=f"550 {evil}"
     )
     reply.attachments.create(original_name=f"log {evil}.txt", content_type="text/plain", size=10, file="a.txt")
-    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"
+    # Jinja2 writes a quote as &#34;, Django as &quot;: read the text unescaped, and check no tag is left.
+    escaped = evil
     staff_page = _page(login(agent), ticket)
     start = staff_page.index('<ol class="list-unstyled hd-thread">')
     thread = staff_page[start : staff_page.index("</ol>", start)]
-    assert "<img" not in thread
+    assert "<img" not in thread and "&lt;img" in thread
+    thread = html.unescape(thread)
     for text in (f"Carla {escaped}", f"x{escaped}@example.com", f"Oi {escaped}", f"Original {escaped}",
                  f"Resposta {escaped}", f"y{escaped}@example.com", f"550 {escaped}", f"log {escaped}.txt"):  # fmt: skip
         assert text in thread, text
@@ -122,28 +126,14 @@ def test_the_thread_escapes_what_people_typed_on_both_pages(login, client, agent
     customer_page = client.get(ticket.get_absolute_url()).content.decode()
     start = customer_page.index('<ol class="list-unstyled hd-thread">')
     thread = customer_page[start : customer_page.index("</ol>", start)]
-    assert "<img" not in thread and f"Resposta {escaped}" in thread and f"log {escaped}.txt" in thread
+    assert "<img" not in thread
+    thread = html.unescape(thread)
+    assert f"Resposta {escaped}" in thread and f"log {escaped}.txt" in thread
     assert f"Original {escaped}" not in thread and f"550 {escaped}" not in thread and "hd-deliveries" not in thread
 
 
-# What templates/staff/_field.html drew before WorkspaceForm.field_html wrote it in Python.
-FIELD_TEMPLATE = (
-    '<div id="div_{{ field.auto_id }}" class="mb-3">\n<label for="{{ field.id_for_label }}" class="form-label'
-    '{% if field.field.required %} requiredField{% endif %}">{{ field.label }}'
-    '{% if field.field.required %}<span class="asteriskField">*</span>'
-    "{% endif %}</label>\n{{ field }}"
-    '{% if field.errors %}<div id="{{ field.auto_id }}_error" class="invalid-feedback">'
-    "{% for error in field.errors %}<span><strong>{{ error }}</strong></span> {% endfor %}</div>"
-    "{% endif %}"
-    '{% if field.help_text %}<div id="{{ field.auto_id }}_helptext" class="form-text">{{ field.help_text }}</div>'
-    "{% endif %}\n</div>\n"
-)
-
-
 @pytest.mark.parametrize("bound", [False, True])
-def test_workspace_fields_are_written_as_the_field_template_drew_them(agent, ticket, bound):
-    from django.template import Context, Template
-
+def test_workspace_fields_are_drawn_with_bootstraps_label_errors_and_help(agent, ticket, bound):
     from tickets.forms.staff import AssignForm, MergeForm, StaffReplyForm, TicketDetailsForm, TransferForm
 
     def data(values):
@@ -156,17 +146,26 @@ def test_workspace_fields_are_written_as_the_field_template_drew_them(agent, tic
         TransferForm(ticket, **data({"department": "abc"})),
         MergeForm(ticket, agent, **data({"target": "#<b>&"})),
     ]
-    template = Template(FIELD_TEMPLATE)
     checked = 0
     for form in forms_:
         if bound:
             assert not form.is_valid()
-        for field in form.visible_fields():
-            assert form.field_html(field) == template.render(Context({"field": field})), field.name
+        for field in form.shown_fields:
+            html = str(field.as_field_group())
+            assert html.startswith(f'<div id="div_{field.auto_id}" class="mb-3">'), field.name
+            assert f'<label for="{field.id_for_label}" class="form-label' in html
+            assert ('<span class="asteriskField">*</span>' in html) == field.field.required
+            assert (f'id="{field.auto_id}_error" class="invalid-feedback"' in html) == bool(field.errors)
+            assert ("is-invalid" in html) == bool(field.errors)
+            # (Jinja2 writes an apostrophe as &#39;, Django as &#x27;.)
+            text = html.replace("&#39;", "&#x27;")
+            for error in field.errors:
+                assert f"<span><strong>{escape(error)}</strong></span>" in text
+            if field.help_text:
+                assert f'<div id="{field.auto_id}_helptext" class="form-text">{escape(field.help_text)}</div>' in text
             checked += 1
     assert checked >= 9
-    if bound:
-        assert any("invalid-feedback" in form.field_html(field) for form in forms_ for field in form)
+    assert "<b>" not in "".join(str(field.as_field_group()) for form in forms_ for field in form.shown_fields)
 
 
 def test_sidebar_lists_the_customers_other_tickets_the_agent_may_see(login, agent, make_ticket, billing):

@@ -17,16 +17,14 @@ from tickets import sla
 from tickets.access import attachment_or_404, customer_ticket_or_404
 from tickets.forms.customer import EscalateForm, NewTicketForm, ReplyForm
 from tickets.models import EscalationRefused, EventKind, Problem, Status, Ticket
-from tickets.thread import build_thread
+from tickets.models.rules import ACTIVE, STATUS_FILTERS
+from tickets.thread import build_thread, thread_messages
 
 PAGE_SIZE = 20
 
-# The status filter of My tickets: "active" (everything not closed) is the default.
-STATUS_FILTERS = [("active", gettext_lazy("Active")), *Status.choices, ("all", gettext_lazy("All"))]
-
 
 def _my_tickets(user):
-    return Ticket.objects.visible_to(user).filter(customer=user).select_related("department", "service")
+    return Ticket.objects.customer_visible_to(user).select_related("department", "service")
 
 
 @require_GET
@@ -51,14 +49,10 @@ def home(request):
 @login_required
 @require_GET
 def ticket_list(request):
-    status = request.GET.get("status", "active")
+    status = request.GET.get("status", ACTIVE)
     if status not in dict(STATUS_FILTERS):
-        status = "active"
-    tickets = _my_tickets(request.user)
-    if status == "active":
-        tickets = tickets.open()
-    elif status != "all":
-        tickets = tickets.filter(status=status)
+        status = ACTIVE
+    tickets = _my_tickets(request.user).with_status_filter(status)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -167,7 +161,7 @@ def ticket_detail(request, reference):
 
 def _detail_page(request, ticket, *, form=None, escalate_form=None, status=200):
     # The customer panel never shows internal notes, even to a customer who is also staff.
-    thread_messages = ticket.messages.visible_to(request.user, ticket).public().for_thread()
+    shown = thread_messages(ticket.messages.visible_to(request.user, ticket).public())
     # "Opened" is the first message itself and the facts above the thread.
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     if escalate_form is None and ticket.escalation_refusal() is None:
@@ -177,7 +171,7 @@ def _detail_page(request, ticket, *, form=None, escalate_form=None, status=200):
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "thread": build_thread(thread_messages, events, ticket=ticket),
+            "thread": build_thread(shown, events, ticket=ticket),
             "form": form if form is not None else ReplyForm(),
             "escalate_form": escalate_form,
         },

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.access import staff_required
-from tickets.email.inbound import preview
+from tickets.email.inbound import accept_held, preview
 from tickets.models import InboundEmail, InboundState
 
 PAGE_SIZE = 20
@@ -51,7 +51,7 @@ def _held_or_404(request, pk):
 @require_POST
 def accept(request, pk):
     mail = _held_or_404(request, pk)
-    ticket = mail.accept(by=request.user)
+    ticket = accept_held(mail, by=request.user)
     if ticket is None:
         messages.info(request, _("This message was already reviewed."))
     else:

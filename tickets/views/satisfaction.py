@@ -32,7 +32,7 @@ def _context(request, reference, token):
         # The ticket was opened again (or merged) since this close: its next close asks anew.
         "stale": current is None or current.pk != closing.pk,
         "locked": rating is not None and not rating.is_changeable(),
-        "own_ticket": request.user.is_authenticated and request.user.pk == ticket.customer_id,
+        "own_ticket": ticket.is_customer(request.user),
         "rate_url": reverse("tickets:rate", args=[reference, token]),
         "thanks_url": reverse("tickets:rate_thanks", args=[reference, token]),
     }

@@ -5,7 +5,7 @@ or `QueueFilter` (both built on `Ticket.objects.staff_visible_to`): a ticket of 
 department is a 404. Actions are POSTs that call one model method and redirect.
 """
 
-import html
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,12 +13,10 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpdesk.dates import date_format
 from tickets import choices, satisfaction
 from tickets.access import staff_required, staff_ticket_or_404
 from tickets.forms.staff import (
@@ -33,7 +31,7 @@ from tickets.models import EventKind, Priority, Speaker, Status, Ticket
 from tickets.problems import workspace_panel
 from tickets.queue import ASSIGNEE_FILTERS, SORTS, QueueFilter
 from tickets.templatetags.staff import relative
-from tickets.thread import build_thread
+from tickets.thread import build_thread, thread_messages
 
 OTHER_TICKETS = 10
 THREAD_LATEST = 30
@@ -61,107 +59,97 @@ def queue(request):
     )
 
 
-# One row of the queue. The page staff load most is written here, the way the admin's change
-# list writes its cells: through the template engine its 25 rows cost more than the rest of the
-# page together. _queue_rows escapes every value it puts in.
-ROW_HTML = (
-    '<tr{awaiting}><td class="hd-check"><input type="checkbox" class="form-check-input" name="tickets"'
-    ' value="{reference}" aria-label="{select_label}"></td>'
-    '<td class="hd-subject"><a href="{url}"><span class="hd-ref">#{reference}</span>'
-    ' <span class="hd-title">{subject}</span></a></td>'
-    '<td class="hd-lg hd-customer">{customer}</td><td>{department}</td><td class="hd-xl">{service}</td>'
-    '<td><span class="badge badge-priority-{priority}">{priority_label}</span></td>'
-    '<td><span class="badge badge-status-{status}">{status_label}</span></td>'
-    '<td class="hd-lg hd-wide">{assignee}</td>'
-    '<td class="text-nowrap"><time datetime="{updated_iso}" title="{updated_exact}">{updated}</time></td>'
-    '<td class="hd-lg hd-wide">{spoke_last}</td><td>{due}{overdue}{escalated}</td></tr>'
-)
+@dataclass(slots=True)
+class QueueRow:
+    """What one row of the queue shows, computed once (templates/jinja2/staff/_queue_rows.html draws it)."""
+
+    reference: int
+    url: str
+    select_label: str
+    subject: str
+    customer: str
+    customer_email: str  # the title of a customer's name; empty for a guest
+    department: str
+    service: str
+    priority: str
+    priority_label: str
+    status: str
+    status_label: str
+    assignee: str
+    updated_iso: str
+    updated_exact: str
+    updated: str
+    due_iso: str
+    due: str
+    awaiting: bool  # the customer spoke last on an open ticket
+    customer_spoke_last: bool
+    overdue: bool
+    escalated: bool
 
 
 def _queue_rows(tickets, now):
-    """The page's tickets as table rows (SafeStrings), with every label escaped once a page."""
-    # django.utils.html.escape is html.escape behind checks for lazy strings; these are plain.
-    esc = html.escape
-    departments = {pk: esc(name) for pk, name, _active in choices.departments()}
-    services = {pk: esc(name) for pk, name, _active in choices.services()}
-    priorities = {value: esc(str(label)) for value, label in Priority.choices}
-    statuses = _status_labels()
-    nobody = format_html('<span class="text-body-secondary">{}</span>', _("Nobody"))
-    customer_spoke = format_html("<strong>{}</strong>", _("Customer"))
-    staff_spoke = esc(_("Staff"))
-    no_due = '<span class="text-body-secondary hd-nothing">—</span>'
-    overdue = format_html(' <span class="badge hd-badge-overdue">{}</span>', _("Overdue"))
-    escalated = format_html(' <span class="badge hd-badge-escalated">{}</span>', _("Escalated"))
-    select = _("Select #%(reference)s")
+    """The page's tickets as QueueRows, with the menus' labels looked up once a page."""
+    departments = {pk: name for pk, name, _active in choices.departments()}
+    services = {pk: name for pk, name, _active in choices.services()}
+    priorities = _labels(Priority)
+    statuses = _labels(Status)
     url_prefix = _staff_url_prefix()
     rows = []
     for ticket in tickets:
-        open_ = ticket.status != Status.CLOSED
+        open_ = not ticket.is_closed
         customer_spoke_last = ticket.last_speaker == Speaker.CUSTOMER
         updated = timezone.localtime(ticket.updated_at)
-        if ticket.customer_id:
-            customer = f'<span title="{esc(ticket.customer.email)}">{esc(ticket.customer.get_full_name())}</span>'
-        else:
-            customer = esc(ticket.guest_email)
-        if ticket.due_at and open_:
-            due_at = timezone.localtime(ticket.due_at)
-            due = f'<time datetime="{due_at.isoformat()}">{esc(relative(due_at, now))}</time>'
-        else:
-            due = no_due
-        row = ROW_HTML.format(
-            awaiting=' class="hd-awaiting"' if customer_spoke_last and open_ else "",
-            reference=ticket.reference,
-            select_label=esc(select % {"reference": ticket.reference}),
-            url=f"{url_prefix}{ticket.reference}/",
-            subject=esc(ticket.subject),
-            customer=customer,
-            department=departments.get(ticket.department_id, ""),
-            service=services.get(ticket.service_id, "—"),
-            priority=esc(ticket.priority),
-            priority_label=priorities.get(ticket.priority, ""),
-            status=esc(ticket.status),
-            status_label=statuses.get(ticket.status, ""),
-            assignee=esc(ticket.assignee.get_full_name()) if ticket.assignee_id else nobody,
-            updated_iso=updated.isoformat(),
-            updated_exact=esc(date_format(updated, "DATETIME_FORMAT")),
-            updated=esc(relative(updated, now)),
-            spoke_last=customer_spoke if customer_spoke_last else staff_spoke,
-            due=due,
-            overdue=overdue if ticket.is_overdue(now) else "",
-            escalated=escalated if ticket.escalated_at and open_ else "",
+        due_at = timezone.localtime(ticket.due_at) if ticket.due_at and open_ else None
+        rows.append(
+            QueueRow(
+                reference=ticket.reference,
+                url=f"{url_prefix}{ticket.reference}/",
+                select_label=_("Select #%(reference)s") % {"reference": ticket.reference},
+                subject=ticket.subject,
+                customer=ticket.customer.get_full_name() if ticket.customer_id else ticket.guest_email,
+                customer_email=ticket.customer.email if ticket.customer_id else "",
+                department=departments.get(ticket.department_id, ""),
+                service=services.get(ticket.service_id, "—"),
+                priority=ticket.priority,
+                priority_label=priorities.get(ticket.priority, ""),
+                status=ticket.status,
+                status_label=statuses.get(ticket.status, ""),
+                assignee=ticket.assignee.get_full_name() if ticket.assignee_id else "",
+                updated_iso=updated.isoformat(),
+                updated_exact=date_format(updated, "DATETIME_FORMAT"),
+                updated=relative(updated, now),
+                due_iso=due_at.isoformat() if due_at else "",
+                due=relative(due_at, now) if due_at else "",
+                awaiting=customer_spoke_last and open_,
+                customer_spoke_last=customer_spoke_last,
+                overdue=ticket.is_overdue(now),
+                escalated=ticket.is_escalated,
+            )
         )
-        rows.append(mark_safe(row))  # noqa: S308 - every value above is escaped or our own markup
     return rows
 
 
 def _staff_url_prefix():
-    """The escaped start of every workspace address: reverse() once, as they differ only by the reference."""
-    return html.escape(reverse("staff:ticket", args=["000000"]).removesuffix("000000/"))
+    """The start of every workspace address: reverse() once, as they differ only by the reference."""
+    return reverse("staff:ticket", args=["000000"]).removesuffix("000000/")
 
 
-def _status_labels():
-    return {value: html.escape(str(label)) for value, label in Status.choices}
+def _labels(choices_class):
+    """A TextChoices' labels in the active language, translated once."""
+    return {value: str(label) for value, label in choices_class.choices}
 
 
-OTHER_TICKET_HTML = (
-    '<li class="d-flex justify-content-between gap-2"><a class="text-truncate" href="{url}">#{reference} {subject}</a>'
-    ' <span class="badge badge-status-{status}">{status_label}</span></li>'
-)
-
-
-def _other_ticket_rows(tickets):
-    """The sidebar's list of the customer's other tickets, written like the queue rows."""
-    url_prefix, statuses = _staff_url_prefix(), _status_labels()
+def _other_tickets(tickets):
+    """The sidebar's list of the customer's other tickets: what each item shows."""
+    url_prefix, statuses = _staff_url_prefix(), _labels(Status)
     return [
-        mark_safe(  # noqa: S308 - every value is escaped
-            OTHER_TICKET_HTML.format(
-                url=f"{url_prefix}{ticket.reference}/",
-                reference=ticket.reference,
-                subject=html.escape(ticket.subject),
-                status=html.escape(ticket.status),
-                status_label=statuses.get(ticket.status, ""),
-            )
-        )
+        {
+            "url": f"{url_prefix}{ticket.reference}/",
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "status_label": statuses.get(ticket.status, ""),
+        }
         for ticket in tickets
     ]
 
@@ -303,7 +291,7 @@ def transfer(request, reference):
         % {"reference": ticket.display_reference, "department": department},
     )
     # An agent who does not work in the new department no longer sees the ticket.
-    if Ticket.objects.staff_visible_to(request.user).filter(pk=ticket.pk).exists():
+    if ticket.is_staff_member(request.user):
         return redirect(ticket.get_staff_url())
     return redirect("staff:queue")
 
@@ -336,22 +324,22 @@ def _workspace(request, ticket, **forms):
     events = ticket.events.exclude(kind=EventKind.CREATED).select_related("actor")
     whole = request.GET.get("thread") == "all"
     if whole:
-        thread_messages, earlier = messages_qs.for_thread(deliveries=True), False
+        shown, earlier = thread_messages(messages_qs, deliveries=True), False
     else:
         # A long thread opens on its latest messages (and their events), the rest one click away:
         # the page costs the same for a 200-message thread as for a 20-message one.
         latest = messages_qs.order_by("-created_at", "-pk")[: THREAD_LATEST + 1]
-        thread_messages = latest.for_thread(deliveries=True)[::-1]
-        earlier = len(thread_messages) > THREAD_LATEST
+        shown = thread_messages(latest, deliveries=True)[::-1]
+        earlier = len(shown) > THREAD_LATEST
         if earlier:
-            thread_messages = thread_messages[1:]
-            events = events.filter(created_at__gte=thread_messages[0].created_at)
-    newest = max((message.pk for message in thread_messages), default=0)
+            shown = shown[1:]
+            events = events.filter(created_at__gte=shown[0].created_at)
+    newest = max((message.pk for message in shown), default=0)
     reply_form = forms.get("reply_form") or StaffReplyForm(ticket, user, initial={"seen": newest})
     customer = ticket.customer
     other_tickets = contacts = ()
     if customer is not None:
-        other_tickets = _other_ticket_rows(
+        other_tickets = _other_tickets(
             Ticket.objects.staff_visible_to(user)
             .filter(customer=customer)
             .exclude(pk=ticket.pk)
@@ -365,7 +353,7 @@ def _workspace(request, ticket, **forms):
         {
             "ticket": ticket,
             "thread": build_thread(
-                thread_messages, events, ticket=ticket, staff=True, arrived=[m.pk for m in reply_form.arrived]
+                shown, events, ticket=ticket, staff=True, arrived=[m.pk for m in reply_form.arrived]
             ),
             "earlier": earlier,
             "latest": THREAD_LATEST,

@@ -1,3 +1,5 @@
+"""The choices of tickets and messages (no models here: departments and the rules import them)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,14 @@ class Status(models.TextChoices):
 
 # Statuses in which the ticket waits for staff: the response clock runs.
 WAITING_FOR_STAFF = (Status.OPEN, Status.IN_PROGRESS, Status.CUSTOMER_REPLY)
+
+
+class Source(models.TextChoices):
+    """How a message reached the thread."""
+
+    WEB = "web", _("Web")
+    EMAIL = "email", _("E-mail")
+    SYSTEM = "system", _("System")
 
 
 class Priority(models.TextChoices):

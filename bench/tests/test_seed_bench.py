@@ -1,4 +1,4 @@
-"""`manage.py seed_bench`: realistic benchmark data, built once, wiped on request."""
+"""`manage.py seed_bench --settings bench.settings`: realistic benchmark data, built once, wiped on request."""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -8,10 +8,11 @@ from django.db import connection
 from django.db.models import Count
 
 from accounts.models import User
-from tickets.management.commands.seed_bench import (
+from bench.management.commands.seed_bench import (
     AGENT_EMAIL,
     SUPERVISOR_EMAIL,
     THREAD_LENGTH,
+    Command,
     bench_departments,
     bench_users,
     thread_ticket,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(*extra):
-    call_command("seed_bench", "--tickets", "400", "--customers", "40", "--agents", "6", *extra)
+    call_command(Command(), "--tickets", "400", "--customers", "40", "--agents", "6", *extra)
 
 
 def test_seeds_the_requested_tickets_with_unique_references_and_about_five_messages_each():
