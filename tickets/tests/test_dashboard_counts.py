@@ -389,9 +389,7 @@ def assert_agree(report, exact):
 
 @pytest.mark.parametrize("days", reports.PERIODS)
 def test_the_figures_agree_with_a_direct_computation_on_seeded_tickets(days, admin_user):
-    call_command(
-        Command(), "--tickets", "1500", "--customers", "150", "--agents", "8", stdout=open("/dev/null", "w")
-    )
+    call_command(Command(), "--tickets", "1500", "--customers", "150", "--agents", "8", stdout=open("/dev/null", "w"))
     supervisor = type(admin_user).objects.get(email=SUPERVISOR_EMAIL)
     now = timezone.now()
     for user in (supervisor, admin_user):
