@@ -26,7 +26,7 @@ def test_ticket_page_shows_the_thread_in_time_order_with_roles(login, customer, 
     assert first < staff < last
     assert "André Agente" in page and "Support team" in page
     assert "Segredo da equipe" not in page
-    assert "Status changed from Open to Answered by André Agente (support team)" in page
+    assert "Status changed from “Open” to “Answered” by André Agente (support team)" in page
     assert 'action="/tickets/' in page
 
 
