@@ -316,7 +316,7 @@ def direct(department_ids, days, now):
         .order_by()
     }
     answered = Q(first_response_at__gte=since, first_response_at__lte=now)
-    solved = Q(closed_at__gte=since, closed_at__lte=now, merged_into__isnull=True)
+    solved = Q(closed_at__gte=since, closed_at__lte=now, merged_into__isnull=True, closed_on_erasure=False)
     targets = ResponseTarget.objects.values_list("department_id", "priority", "resolution_minutes")
     target = Case(
         *[When(department_id=d, priority=p, then=Value(m * 60)) for d, p, m in targets],

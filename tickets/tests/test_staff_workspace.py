@@ -77,7 +77,7 @@ def test_workspace_marks_internal_notes_and_words_events_for_staff(login, agent,
     page = _page(login(agent), ticket)
     assert "hd-message-internal" in page and "not visible to the customer" in page
     assert "Cliente usa PHP 5" in page
-    assert "Status changed from Open to Answered by André Agente\n" in page
+    assert "Status changed from “Open” to “Answered” by André Agente\n" in page
     assert "Closed by Carla Cliente (customer)" in page
     assert "(support team)" not in page
 
