@@ -1,6 +1,6 @@
 """What the pages of recurring problems compute: the tickets most like one ticket, the bursts of
-new tickets the periodic task looks for, and the dashboard's problem figures (kept here, apart
-from tickets.reports, so they can move with the dashboard's other figures)."""
+new tickets the periodic task looks for, and the dashboard's section of problems (one of
+tickets.reports.SECTIONS: computed in beat's refresh with the period's other figures)."""
 
 import re
 from dataclasses import dataclass
