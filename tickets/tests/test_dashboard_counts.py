@@ -226,6 +226,17 @@ def test_a_request_reads_the_period_figures_beat_refreshed_and_computes_none(sup
     assert "web01 fora do ar" in shown and "Demorou" in shown  # the problems' and satisfaction's figures
 
 
+def test_figures_computed_in_one_language_are_shown_in_the_reader_s(supervisor, agent, make_ticket, login):
+    rated_and_linked(make_ticket, agent)
+    reports.refresh_all()  # beat, in the installation's language (English here)
+    client = login(supervisor)
+    client.cookies["django_language"] = "pt-br"
+    page, queries = dashboard_queries(client)
+    shown = page.content.decode()
+    assert "Em investigação" in shown and "Ruim" in shown and "Sem responsável" in shown
+    assert not any("tickets_rating" in query or "tickets_problem" in query for query in queries)
+
+
 def test_the_dashboard_s_queries_do_not_grow_with_problems_and_ratings(supervisor, agent, make_ticket, login):
     client = login(supervisor)
     reports.refresh_all()
