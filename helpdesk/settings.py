@@ -144,6 +144,8 @@ if REDIS_URL:
     }
 # Every cache key starts with this, so installations sharing one Redis database never read each
 # other's entries (sessions, figures, menus). By default it names the database the installation uses.
+# (The `ratelimit` cache, also the fallback while Redis is down, is a table of that database: no other
+# installation reads it.)
 _database = DATABASES["default"]
 CACHE_KEY_PREFIX = env_str(
     "CACHE_KEY_PREFIX",

@@ -1,6 +1,6 @@
 """What the pages of recurring problems compute: the tickets most like one ticket, the bursts of
-new tickets the periodic task looks for, and the dashboard's problem figures (kept here, apart
-from tickets.reports, so they can move with the dashboard's other figures)."""
+new tickets the periodic task looks for, and the dashboard's section of problems (one of
+tickets.reports.SECTIONS: computed in beat's refresh with the period's other figures)."""
 
 import re
 from dataclasses import dataclass
@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from departments.models import Department
 from tickets import notify
+from tickets.enums import ProblemStatus
 from tickets.models import ACTIVE_PROBLEM, Burst, BurstThreshold, Message, Problem, Ticket, TicketSearch
-from tickets.reports import STOPWORDS, format_duration, scope
+from tickets.reports import STOPWORDS, format_duration
 
 SIMILAR_DAYS = 7
 SIMILAR_LIMIT = 5
@@ -189,26 +190,51 @@ def _record_burst(department, service_id, tickets, since):
         return burst
 
 
-# Dashboard
+# Dashboard: a section of tickets.reports.SECTIONS, computed in beat's refresh.
 
 
 @dataclass
 class ProblemRow:
-    problem: Problem
+    reference: str
+    title: str
+    url: str
+    service: str | None
+    status: str
+    status_label: str
     tickets: int
     time_open: str
 
 
-def dashboard_problems(user, days, now=None):
-    """The period's problems of the departments `user` supervises, the most tickets first: those
-    opened in the period, and those still being worked on."""
-    now = now or timezone.now()
-    since = now - timedelta(days=days)
+def dashboard_problems(period):
+    """The period's problems in its departments (a tickets.reports.Period), the most tickets first:
+    those opened in the period, and those still being worked on or solved in it."""
     problems = (
-        Problem.objects.filter(department__in=[desk.pk for desk in scope(user)])
-        .filter(Q(created_at__gte=since) | Q(status__in=ACTIVE_PROBLEM) | Q(solved_at__gte=since))
+        Problem.objects.filter(department_id__in=period.department_ids)
+        .filter(Q(created_at__gte=period.since) | Q(status__in=ACTIVE_PROBLEM) | Q(solved_at__gte=period.since))
         .with_ticket_counts()
-        .select_related("service", "department")
+        .select_related("service")
         .order_by("-ticket_count", "-created_at")[:DASHBOARD_PROBLEMS]
     )
-    return [ProblemRow(problem, problem.ticket_count, format_duration(problem.time_open(now))) for problem in problems]
+    return [
+        {
+            "reference": problem.display_reference,
+            "title": problem.title,
+            "url": problem.get_absolute_url(),
+            "service": problem.service.name if problem.service else None,
+            "status": problem.status,
+            "tickets": problem.ticket_count,
+            "time_open": problem.time_open(period.now),
+        }
+        for problem in problems
+    ]
+
+
+def dashboard_rows(figures, report):
+    """The problems' rows with their status and time open in the reader's language."""
+    return [
+        ProblemRow(
+            **{**problem, "time_open": format_duration(problem["time_open"])},
+            status_label=ProblemStatus(problem["status"]).label,
+        )
+        for problem in figures
+    ]

@@ -6,11 +6,11 @@ Two kinds of figures, neither of which reads the tickets table per request:
   number of tickets, read on every request, plus the overdue tickets whose breach mark-overdue
   has not recorded yet (an index holds only those); and the ten most overdue and the ten
   longest escalated tickets, read through their indexes;
-- the period's figures (new tickets, response and resolution times, recurring subjects, and
-  whatever SECTIONS add), per set of departments and period, computed by beat's
-  `refresh-dashboard` every DASHBOARD_REFRESH_SECONDS and kept in the cache for three times as long, so a
-  request finds them there. A request that does not (an empty or unreachable cache) computes
-  them from the daily counts itself.
+- the period's figures (its problems, new tickets, response and resolution times, recurring
+  subjects, satisfaction: the SECTIONS), per set of departments and period, computed by beat's
+  `refresh-dashboard` every DASHBOARD_REFRESH_SECONDS and kept in the cache for three times as
+  long, so a request finds them there and only puts them in the reader's language. A request
+  that does not (an empty or unreachable cache) computes them itself.
 
 Days are the installation's local days (settings.TIME_ZONE): "the last 7 days" is today and the
 six days before.
@@ -54,7 +54,7 @@ DEFAULT_PERIOD = 30
 # them three times as long, so two missed refreshes still leave every request its figures.
 CACHE_REFRESHES = 3
 # Bump when the cached figures change shape: entries of the old shape are then never read.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # Recurring subjects and words are looked for in the period's latest tickets only (by id, which
 # follows the order of creation: the primary key index finds them without sorting the period).
 SUBJECT_SAMPLE = 20_000
@@ -183,6 +183,12 @@ class Section:
 # The cards after the state of the departments, in page order. A feature adds its own here.
 SECTIONS = (
     Section(
+        "problems",
+        "staff/_dashboard_problems.html",
+        "tickets.problems.dashboard_problems",
+        present="tickets.problems.dashboard_rows",
+    ),
+    Section(
         "times", "staff/_dashboard_times.html", "tickets.reports.response_times", present="tickets.reports.times_rows"
     ),
     Section(
@@ -193,6 +199,12 @@ SECTIONS = (
         "staff/_dashboard_recurring.html",
         "tickets.reports.recurring",
         present="tickets.reports.recurring_lists",
+    ),
+    Section(
+        "satisfaction",
+        "tickets/satisfaction/_dashboard.html",
+        "tickets.satisfaction.dashboard_figures",
+        present="tickets.satisfaction.dashboard_section",
     ),
 )
 
@@ -288,16 +300,15 @@ class Report:
     def cache_seconds(self):
         return CACHE_REFRESHES * settings.DASHBOARD_REFRESH_SECONDS
 
+    def shown(self, section):
+        """The section's figures as its template shows them."""
+        figures = self.figures.get(section.name)
+        return import_string(section.present)(figures, self) if section.present else figures
+
     @property
     def sections(self):
         """(section, its figures as the template shows them) for each card, in order."""
-        shown = []
-        for section in SECTIONS:
-            figures = self.figures.get(section.name)
-            if section.present:
-                figures = import_string(section.present)(figures, self)
-            shown.append((section, figures))
-        return shown
+        return [(section, self.shown(section)) for section in SECTIONS]
 
 
 def build(user, days, now=None):

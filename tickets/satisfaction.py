@@ -1,5 +1,5 @@
 """Asking for a rating: the signed links of the closing e-mail and the ticket page, and the staff's
-views of the answers (the queue's rating filter, the CSV column).
+views of the answers (the queue's rating filter, the CSV column, the dashboard's section).
 
 A link carries a token signed with the site's secret that names the ticket, its customer and the
 close it asks about, and expires after TOKEN_MAX_AGE. It is the only way to rate a guest ticket
@@ -7,27 +7,26 @@ close it asks about, and expires after TOKEN_MAX_AGE. It is the only way to rate
 customer's. A token names one ticket: on another ticket's address it is a 404.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, Service
 from helpdesk.links import site_url
-from tickets import reports
 from tickets.enums import BAD_POINTS, GOOD_POINTS, SCALE_SCORES
-from tickets.models import NotificationKind, Rating, Score, Ticket, TicketEvent
+from tickets.models import Measure, NotificationKind, Rating, ResponseTimeCount, Score, Ticket, TicketEvent
+from tickets.models.rollup import local_day
 
 SALT = "tickets.satisfaction"
 TOKEN_MAX_AGE = timedelta(days=30)
@@ -197,18 +196,22 @@ def score_label(ticket):
     return str(SCORE_LABELS[score]) if score else ""
 
 
-# The dashboard's figures.
+# The dashboard's section (tickets.reports.SECTIONS): computed in beat's refresh for a set of
+# departments and period, shown in the reader's language.
 
 
 @dataclass
 class Figures:
-    """Ratings of one department, agent, service or week: how many, how many satisfied and dissatisfied."""
+    """Ratings of one department, agent, service or week: how many, how many satisfied and dissatisfied.
 
-    name: str = ""
+    `key` names what they count (a department, agent or service id, or a week's Monday); `name`
+    is filled in for the reader."""
+
+    key: object = None
     rated: int = 0
     good: int = 0
     bad: int = 0
-    key: object = None
+    name: str = ""
 
     @property
     def satisfied(self):
@@ -218,7 +221,8 @@ class Figures:
 
 @dataclass
 class Report:
-    days: int
+    """The section as the template shows it."""
+
     totals: Figures
     closes: int
     by_department: list
@@ -238,84 +242,96 @@ _COUNTS = {
     "good": Count("pk", filter=Q(points__gte=GOOD_POINTS)),
     "bad": Count("pk", filter=Q(points__lte=BAD_POINTS)),
 }
+_GROUPS = {"by_department": "department_id", "by_agent": "agent_id", "by_service": "service_id"}
 
 
-def report(user, days, now=None):
-    """Satisfaction over the closes of the last `days` days in the departments `user` supervises.
+def dashboard_figures(period):
+    """Satisfaction over the closes of the period in its departments (a tickets.reports.Period).
 
     A rating counts in the period of the close it answers, and for the department, agent and
-    service the ticket had at that close. The answer rate compares the ratings with the tickets
-    closed in the period in the departments that ask (merged duplicates and tickets closed on an
-    account's erasure are not asked). Like the dashboard's other
-    period figures, computed once per department set, period and time zone for a few minutes.
+    service the ticket had at that close. Weeks are the installation's local weeks, from Monday,
+    like the period's days. The answer rate compares the ratings with the tickets closed in the
+    period in the departments that ask (merged duplicates and tickets closed on an account's
+    erasure are not asked).
     """
-    ids = [department.pk for department in reports.scope(user)]
-    if now is not None:
-        return _report(_departments(ids), days, now)
-    key = f"dashboard:satisfaction:{','.join(map(str, ids))}:{days}:{timezone.get_current_timezone_name()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = _report(_departments(ids), days, timezone.now())
-        cache.set(key, figures, settings.DASHBOARD_REFRESH_SECONDS)
-    return figures
-
-
-def _departments(ids):
-    return list(Department.objects.filter(pk__in=ids))
-
-
-def _report(departments, days, now):
-    since = now - timedelta(days=days)
-    ratings = Rating.objects.filter(department__in=departments, closed_at__gte=since, closed_at__lte=now)
-    # The tickets closed in the period (by their latest close: the ticket's closed_at, which an index
-    # answers, where counting the close events meant joining every event of the period to its ticket).
-    closes = Ticket.objects.filter(
-        department__in=[department for department in departments if department.satisfaction_survey],
-        closed_at__gte=since,
-        closed_at__lte=now,
-        merged_into__isnull=True,
-        closed_on_erasure=False,
-    ).count()
-    names = {
-        "department_id": {None: "", **{department.pk: department.name for department in departments}},
-        "agent_id": {
-            None: _("Nobody assigned"),
-            **dict(
-                get_user_model()
-                .objects.filter(pk__in=ratings.exclude(agent=None).values("agent_id"))
-                .values_list("pk", "name")
-            ),
-        },
-        "service_id": {None: _("No service"), **dict(Service.objects.values_list("pk", "name"))},
+    ratings = Rating.objects.filter(
+        department_id__in=period.department_ids, closed_at__gte=period.since, closed_at__lte=period.now
+    )
+    grouped = {
+        name: [Figures(key=row.pop(column), **row) for row in ratings.values(column).annotate(**_COUNTS).order_by()]
+        for name, column in _GROUPS.items()
     }
-    grouped = {}
-    for column, labels in names.items():
-        rows = ratings.values(column).annotate(**_COUNTS).order_by()
-        grouped[column] = sorted(
-            (Figures(name=labels.get(row.pop(column), labels[None]), **row) for row in rows),
-            key=lambda figures: (-figures.rated, figures.name),
-        )
     weeks = {
-        timezone.localdate(row["week"]): Figures(rated=row["rated"], good=row["good"], bad=row["bad"])
-        for row in ratings.annotate(week=TruncWeek("closed_at", tzinfo=timezone.get_current_timezone()))
+        local_day(row["week"]): Figures(rated=row["rated"], good=row["good"], bad=row["bad"])
+        for row in ratings.annotate(week=TruncWeek("closed_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
         .values("week")
         .annotate(**_COUNTS)
         .order_by()
     }
-    first = timezone.localdate(since)
-    first -= timedelta(days=first.weekday())
+    monday = period.first - timedelta(days=period.first.weekday())
     weekly = []
-    while first <= timezone.localdate(now):
-        weekly.append(weeks.get(first) or Figures())
-        weekly[-1].key = first
-        first += timedelta(days=7)
+    while monday <= period.last:
+        weekly.append(replace(weeks.get(monday, Figures()), key=monday))
+        monday += timedelta(days=7)
+    return {
+        **grouped,
+        "totals": Figures(**ratings.aggregate(**_COUNTS)),
+        "closes": _closes(period),
+        "weekly": weekly,
+        "agents": dict(get_user_model().objects.filter(pk__in=ratings.values("agent_id")).values_list("pk", "name")),
+        "services": dict(Service.objects.filter(pk__in=ratings.values("service_id")).values_list("pk", "name")),
+        "recent_bad": [
+            {
+                "reference": rating.ticket.display_reference,
+                "url": rating.ticket.get_staff_url(),
+                "subject": rating.ticket.subject,
+                "score": rating.score,
+                "department_id": rating.department_id,
+                "comment": rating.comment,
+            }
+            for rating in ratings.bad().select_related("ticket").order_by("-closed_at")[:RECENT_BAD]
+        ],
+    }
+
+
+def _closes(period):
+    """The tickets closed in the period in its departments that ask, merged duplicates and the
+    tickets an erasure closed left out.
+
+    Read from the running counts (tickets.models.rollup): the resolutions they hold are exactly
+    these tickets, each once, on the local day of its latest close (Ticket.closed_at, which a
+    reopening clears) and in its department now, as a count of the tickets by closed_at would
+    find them (neither kind counts as a resolution there).
+    """
+    asking = Department.objects.filter(pk__in=period.department_ids, satisfaction_survey=True).values("pk")
+    closes = ResponseTimeCount.objects.filter(
+        department_id__in=asking, measure=Measure.RESOLUTION, day__gte=period.first, day__lte=period.last
+    ).aggregate(n=Sum("count"))
+    return closes["n"] or 0
+
+
+def dashboard_section(figures, report):
+    """The section's figures with the names of departments, agents and services in the reader's language."""
+    departments = {department.pk: department.name for department in report.departments}
+    names = {
+        "by_department": departments,
+        "by_agent": {None: _("Nobody assigned"), **figures["agents"]},
+        "by_service": {None: _("No service"), **figures["services"]},
+    }
+
+    def named(rows, names):
+        return sorted(
+            (replace(row, name=str(names.get(row.key, names.get(None, "")))) for row in rows),
+            key=lambda row: (-row.rated, row.name),
+        )
+
     return Report(
-        days=days,
-        totals=Figures(**ratings.aggregate(**_COUNTS)),
-        closes=closes,
-        by_department=grouped["department_id"],
-        by_agent=grouped["agent_id"],
-        by_service=grouped["service_id"],
-        weekly=weekly,
-        recent_bad=list(ratings.bad().select_related("ticket", "department").order_by("-closed_at")[:RECENT_BAD]),
+        totals=figures["totals"],
+        closes=figures["closes"],
+        weekly=figures["weekly"],
+        recent_bad=[
+            {**rating, "score": SCORE_LABELS[rating["score"]], "department": departments.get(rating["department_id"])}
+            for rating in figures["recent_bad"]
+        ],
+        **{group: named(figures[group], names[group]) for group in _GROUPS},
     )

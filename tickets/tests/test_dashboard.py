@@ -13,7 +13,7 @@ from accounts.models import User
 from departments.models import Department, Membership, ResponseTarget, Service
 from tickets import reports
 from tickets.charts import compact_number, nice_ceiling, stacked_bars
-from tickets.models import Priority, Status
+from tickets.models import Priority, Problem, Status
 from tickets.tasks.sla import mark_overdue
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -243,6 +243,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(known, admin_user, ma
             ticket = make_ticket(department=department, subject=f"Problema {m}")
             ticket.assign(user, by=user)
             ticket.reply(author=user, body="Olhando.")
+        ticket.close(by=user)
+        ticket.rate(closing=ticket.current_closing(), score="bad", comment="Lento", by=ticket.customer)
+        Problem.open_from(by=user, department=department, title=f"Falha {n}", tickets=[ticket])
     assert count() == small
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
@@ -25,6 +26,8 @@ from tickets.models import (
     NewTicketCount,
     OpenTicketCount,
     Priority,
+    Problem,
+    Rating,
     ResponseTimeCount,
     Status,
     Ticket,
@@ -186,16 +189,65 @@ def test_a_bucket_holding_one_time_gives_it_back_exactly():
 # The cache
 
 
-def test_a_request_reads_the_period_figures_beat_refreshed_and_computes_none(supervisor, make_ticket, login):
-    make_ticket()
+def rated_and_linked(make_ticket, agent):
+    """A rated close and a problem with a ticket, so every section has figures to show."""
+    rated = make_ticket(subject="Lento demais")
+    rated.close(by=agent)
+    rated.rate(closing=rated.current_closing(), score="bad", comment="Demorou", by=rated.customer)
+    Problem.open_from(by=agent, department=rated.department, title="web01 fora do ar", tickets=[make_ticket()])
+
+
+def dashboard_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(URL)
+    assert page.status_code == 200
+    return page, [query["sql"].lower() for query in queries]
+
+
+def test_a_request_reads_the_period_figures_beat_refreshed_and_computes_none(supervisor, agent, make_ticket, login):
+    rated_and_linked(make_ticket, agent)
     client = login(supervisor)
     reports.refresh_all()
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(URL).status_code == 200
-    sql = " ".join(query["sql"] for query in queries).lower()
+    with time_machine.travel(timezone.now(), tick=False):
+        page, queries = dashboard_queries(client)
+        with CaptureQueriesContext(connection) as state:
+            reports.build(supervisor, reports.DEFAULT_PERIOD)
+    sql = " ".join(queries)
     assert "tickets_newticketcount" not in sql and "tickets_responsetimecount" not in sql
     assert "split" not in sql  # the recurring words
+    assert "tickets_rating" not in sql and "tickets_problem" not in sql  # satisfaction, problems
     assert "tickets_openticketcount" in sql  # the state now is always read
+    # The tickets table only for the state now: the overdue tickets not recorded yet, and the two lists.
+    assert [query for query in queries if "tickets_ticket" in query] == [
+        query["sql"].lower() for query in state if "tickets_ticket" in query["sql"]
+    ]
+    assert len([query for query in queries if "tickets_ticket" in query]) == 3
+    shown = page.content.decode()
+    assert "web01 fora do ar" in shown and "Demorou" in shown  # the problems' and satisfaction's figures
+
+
+def test_figures_computed_in_one_language_are_shown_in_the_reader_s(supervisor, agent, make_ticket, login):
+    rated_and_linked(make_ticket, agent)
+    reports.refresh_all()  # beat, in the installation's language (English here)
+    client = login(supervisor)
+    client.cookies["django_language"] = "pt-br"
+    page, queries = dashboard_queries(client)
+    shown = page.content.decode()
+    assert "Em investigação" in shown and "Ruim" in shown and "Sem responsável" in shown
+    assert not any("tickets_rating" in query or "tickets_problem" in query for query in queries)
+
+
+def test_the_dashboard_s_queries_do_not_grow_with_problems_and_ratings(supervisor, agent, make_ticket, login):
+    client = login(supervisor)
+    reports.refresh_all()
+    client.get(URL)  # the staff menus, cached
+    _page, empty = dashboard_queries(client)
+    for _n in range(3):
+        rated_and_linked(make_ticket, agent)
+    reports.refresh_all()
+    page, busy = dashboard_queries(client)
+    assert page.content.decode().count("web01 fora do ar") == 3
+    assert len(busy) == len(empty) == 7
 
 
 def test_the_refresh_keeps_the_figures_longer_than_until_the_next_one(supervisor, make_ticket, settings):
@@ -243,6 +295,34 @@ def test_installations_sharing_a_cache_never_read_each_others_figures(supervisor
         assert caches["default"].get(period.cache_key) is not None
     with override_settings(CACHES=shared("helpdesk-two")):
         assert caches["default"].get(period.cache_key) is None
+
+
+def test_installations_sharing_a_cache_never_show_each_others_dashboard(supervisor, agent, make_ticket, login):
+    """Neither the period's figures nor the page's cached cards of one installation reach another's page."""
+    rated_and_linked(make_ticket, agent)
+    client = login(supervisor)
+
+    def shared(prefix):
+        return override_settings(
+            CACHES={
+                **settings.CACHES,
+                "default": {
+                    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "shared-dashboard",
+                    "KEY_PREFIX": prefix,
+                },
+            }
+        )
+
+    with shared("helpdesk-one"):
+        reports.refresh_all()
+        _page, queries = dashboard_queries(client)
+        assert not any("tickets_rating" in query for query in queries)
+    Rating.objects.update(comment="Comment of another installation")
+    with shared("helpdesk-two"):
+        page, queries = dashboard_queries(client)
+    assert any("tickets_rating" in query for query in queries)  # its own figures, computed: none cached
+    assert "Comment of another installation" in page.content.decode()
 
 
 def test_every_cache_key_carries_the_installations_prefix():
@@ -350,7 +430,15 @@ def direct(department_ids, days, now):
         .order_by()
     }
     created_before = tickets.filter(created_at__gte=before, created_at__lt=since).count()
-    return {"state": state, "agents": agents, "times": times, "new": new, "created_before": created_before}
+    closes = tickets.filter(solved, department__satisfaction_survey=True).count()
+    return {
+        "state": state,
+        "agents": agents,
+        "times": times,
+        "new": new,
+        "created_before": created_before,
+        "closes": closes,
+    }
 
 
 def assert_agree(report, exact):
@@ -385,12 +473,16 @@ def assert_agree(report, exact):
         key = (report.period.bucket(day), service_id)
         by_service[key] = by_service.get(key, 0) + n
     assert volume["by_service"]["values"] == by_service
+    assert report.figures["satisfaction"]["closes"] == exact["closes"]
 
 
 @pytest.mark.parametrize("days", reports.PERIODS)
 def test_the_figures_agree_with_a_direct_computation_on_seeded_tickets(days, admin_user):
     call_command(Command(), "--tickets", "1500", "--customers", "150", "--agents", "8", stdout=open("/dev/null", "w"))
     supervisor = type(admin_user).objects.get(email=SUPERVISOR_EMAIL)
+    silent = Department.objects.order_by("pk").last()
+    silent.satisfaction_survey = False  # left out of the answer rate's closes
+    silent.save()
     now = timezone.now()
     for user in (supervisor, admin_user):
         report = reports.build(user, days, now)
@@ -410,6 +502,8 @@ def test_the_figures_agree_with_a_direct_computation_on_seeded_tickets(days, adm
         else:
             ticket.transfer(Department.objects.exclude(pk=ticket.department_id).first(), by=agent)
     Ticket.open(customer=tickets[0].customer, department=tickets[0].department, subject="Novo", body="Texto.")
+    for ticket in Ticket.objects.filter(status=Status.CLOSED, merged_into__isnull=True).order_by("-closed_at")[:5]:
+        ticket.reply(author=ticket.customer, body="Voltou.")  # reopened: no longer closed in the period
     mark_overdue()
     rollups.compact()
     caches["default"].clear()

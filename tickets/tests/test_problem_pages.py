@@ -3,15 +3,20 @@ workspace and the queue, the CSV export and the dashboard; each tried by every r
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
+from tickets import reports
 from tickets.models import EventKind, Problem, ProblemStatus
 
 pytestmark = pytest.mark.usefixtures("english")
 
 FORBIDDEN = ["customer", "other_customer", "other_agent"]
+SECTION = next(section for section in reports.SECTIONS if section.name == "problems")
 ALLOWED = ["agent", "supervisor", "admin_user"]
 
 
@@ -233,6 +238,32 @@ def test_the_dashboard_lists_the_periods_problems_by_tickets_above_the_repeated_
     assert section.index("web01 fora do ar") < section.index("Pequeno")
     assert "Hospedagem" in section
     assert "Export problems (CSV)" in section
+
+
+def test_the_dashboard_s_problems_are_those_opened_worked_on_or_solved_in_the_period(
+    login, supervisor, agent, problem, support, make_ticket
+):
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(days=41), tick=False):
+        still_known = Problem.open_from(by=agent, department=support, title="Conhecido")
+        still_known.set_status(ProblemStatus.KNOWN, by=agent)
+    with time_machine.travel(now - timedelta(days=40), tick=False):
+        solved_long_ago = Problem.open_from(by=agent, department=support, title="Resolvido há tempos")
+        solved_now = Problem.open_from(by=agent, department=support, title="Resolvido agora")
+    with time_machine.travel(now - timedelta(days=39), tick=False):
+        solved_long_ago.set_status(ProblemStatus.SOLVED, by=agent)
+    with time_machine.travel(now - timedelta(days=2), tick=False):
+        solved_now.set_status(ProblemStatus.SOLVED, by=agent)
+        problem.link(make_ticket(), by=agent)
+    with time_machine.travel(now, tick=False):
+        report = login(supervisor).get(reverse("staff:dashboard"), {"days": "30"}).context["report"]
+    rows = report.shown(SECTION)
+    assert [(row.title, row.status_label, row.tickets, row.time_open) for row in rows] == [
+        ("web01 fora do ar", "Investigating", 1, "0 min"),
+        ("Resolvido agora", "Solved", 0, "38 d"),
+        ("Conhecido", "Known", 0, "41 d"),
+    ]
+    assert rows[0].url == problem.get_absolute_url() and rows[0].reference == problem.display_reference
 
 
 def test_the_dashboard_shows_no_problem_of_a_department_the_supervisor_does_not_supervise(

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tickets import problems, reports, satisfaction
+from tickets import reports
 from tickets.access import staff_required
 
 
@@ -27,7 +27,5 @@ def dashboard(request):
             "report": report,
             "periods": reports.PERIODS,
             "days": days,
-            "satisfaction": satisfaction.report(request.user, days),
-            "problem_rows": problems.dashboard_problems(request.user, days),
         },
     )
