@@ -299,7 +299,7 @@ class TicketLifecycle:
             again = formats.date_format(timezone.localtime(last + ESCALATION_INTERVAL), "SHORT_DATETIME_FORMAT")
             return _(
                 "This ticket was escalated less than a day ago and the supervisors were told. "
-                "You can escalate it again from %(time)s."
+                "From %(time)s you can escalate it again."
             ) % {"time": again}
         return None
 
