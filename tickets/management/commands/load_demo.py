@@ -226,23 +226,26 @@ PROBLEM = {
         "trabalhando na correção e avisaremos por aqui assim que tudo estiver normalizado."
     ),
 }
-# (customer, subject, priority, text), in the order they arrived.
+# (customer, subject, summary, priority, text), in the order they arrived.
 PROBLEM_TICKETS = [
     (
         "cliente@example.com",
         "Não recebo e-mails desde cedo",
+        "Nenhum e-mail chega desde as 9h",
         Priority.HIGH,
         "Nenhum e-mail chega em contato@exemplo.com.br desde umas 9h, e o Outlook diz que não conecta ao servidor.",
     ),
     (
         "bruno@example.com",
         "E-mails voltando com Connection refused",
+        "O envio pelo Thunderbird falha",
         Priority.MEDIUM,
         "Tudo o que envio pelo Thunderbird volta com “mail02: Connection refused”. Mudou alguma configuração?",
     ),
     (
         "juliana@example.com",
         "Webmail não abre",
+        "Webmail mostra servidor indisponível",
         Priority.HIGH,
         "O webmail fica carregando e depois mostra “servidor indisponível”. Preciso responder meus clientes!",
     ),
@@ -358,7 +361,7 @@ class Command(BaseCommand):
             return 0
         agent = users["agente@example.com"]
         tickets, opened = [], 0
-        for position, (email, subject, priority, text) in enumerate(PROBLEM_TICKETS):
+        for position, (email, subject, summary, priority, text) in enumerate(PROBLEM_TICKETS):
             customer = users[email]
             ticket = Ticket.objects.filter(customer=customer, subject=subject).first()
             if ticket is None:
@@ -366,7 +369,7 @@ class Command(BaseCommand):
                     customer=customer,
                     department=support,
                     subject=subject,
-                    summary=text[:80],
+                    summary=summary,
                     body=text,
                     priority=priority,
                     service=service,
