@@ -112,11 +112,11 @@ def alone(user, path, count):
         assert client.get(path).status_code == 200
     queries = []
 
-    def count(execute, sql, params, many, context):
+    def record(execute, sql, params, many, context):
         queries.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
+    with connection.execute_wrapper(record):
         client.get(path)
     times = []
     for _ in range(count):

@@ -14,6 +14,9 @@ class DepartmentQuerySet(models.QuerySet):
 class Department(models.Model):
     """A desk of the support team (the seed's "setor"): Suporte, Financeiro, Abusos..."""
 
+    # Who hears of the department's escalations (escalation_audience), as the e-mails' templates name them.
+    SUPERVISORS, AGENTS, SUPERUSERS = "supervisors", "agents", "superusers"
+
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in addresses: /tickets/new/<slug>/."))
     description = models.TextField(
@@ -119,16 +122,21 @@ class Department(models.Model):
     def agents(self):
         return self.members.filter(is_active=True).distinct()
 
-    def escalation_recipients(self):
-        """Who hears of escalations and breaches: the supervisors, else the agents, else the superusers.
+    def escalation_audience(self):
+        """Who hears of escalations, breaches and bad ratings, and as what: (SUPERVISORS, the
+        supervisors), else (AGENTS, the agents), else (SUPERUSERS, the active superusers).
 
-        A department without a supervisor must not swallow them (the admin warns about it too).
+        A department without a supervisor must not swallow them (the admin warns about it too);
+        the e-mails say which of the three their reader is.
         """
-        for people in (self.supervisors(), self.agents()):
+        for audience, people in ((self.SUPERVISORS, self.supervisors()), (self.AGENTS, self.agents())):
             people = list(people)
             if people:
-                return people
-        return list(self.members.model.objects.filter(is_superuser=True, is_active=True))
+                return audience, people
+        return self.SUPERUSERS, list(self.members.model.objects.filter(is_superuser=True, is_active=True))
+
+    def escalation_recipients(self):
+        return self.escalation_audience()[1]
 
 
 class Membership(models.Model):

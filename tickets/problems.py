@@ -119,11 +119,12 @@ def _ranked_in_python(candidates, wanted, limit):
 
 @dataclass
 class WorkspacePanel:
-    """The workspace's problem card: the ticket's problem, the problems it could join, similar tickets."""
+    """The workspace's problem card: the ticket's problem, or the problems it could join. The similar
+    tickets come after the page, from their own URL (staff:ticket_similar): ranking them costs more
+    than the rest of the workspace's queries together, and the agent reads the thread first."""
 
     problem: Problem | None
     choices: list
-    similar: list
 
 
 def workspace_panel(ticket, user):
@@ -137,7 +138,7 @@ def workspace_panel(ticket, user):
             .only("pk", "title")
             .order_by("-created_at")[:50]
         )
-    return WorkspacePanel(problem=problem, choices=choices, similar=similar_tickets(ticket, user))
+    return WorkspacePanel(problem=problem, choices=choices)
 
 
 # Bursts

@@ -449,7 +449,8 @@ def response_times(period):
 
     A first response is in time when it came before the first-response due time (the deadline as
     the clock stood at that moment). A resolution is in time when the clock time the ticket spent
-    waiting for staff stayed within the resolution target. Merged duplicates are not solved.
+    waiting for staff stayed within the resolution target. Merged duplicates are not solved, nor
+    tickets closed because their customer's account was erased.
     """
     counts = (
         ResponseTimeCount.objects.filter(

@@ -245,7 +245,8 @@ def report(user, days, now=None):
 
     A rating counts in the period of the close it answers, and for the department, agent and
     service the ticket had at that close. The answer rate compares the ratings with the tickets
-    closed in the period in the departments that ask (merged duplicates are not asked). Like the dashboard's other
+    closed in the period in the departments that ask (merged duplicates and tickets closed on an
+    account's erasure are not asked). Like the dashboard's other
     period figures, computed once per department set, period and time zone for a few minutes.
     """
     ids = [department.pk for department in reports.scope(user)]
@@ -273,6 +274,7 @@ def _report(departments, days, now):
         closed_at__gte=since,
         closed_at__lte=now,
         merged_into__isnull=True,
+        closed_on_erasure=False,
     ).count()
     names = {
         "department_id": {None: "", **{department.pk: department.name for department in departments}},

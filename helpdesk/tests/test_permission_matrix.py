@@ -180,6 +180,7 @@ CASES = [
     ),
     Case("staff:problem_reply", "post", problem, lambda w: {"body": "A todos."}, ticket_staff("done")),
     Case("staff:problem_solve", "post", problem, lambda w: {"body": "Resolvido."}, ticket_staff("done")),
+    Case("staff:ticket_similar", kwargs=ref, expect=ticket_staff()),
     Case(
         "staff:ticket_problem", "post", ref, lambda w: {"action": "link", "problem": w.problem.pk}, ticket_staff("done")
     ),

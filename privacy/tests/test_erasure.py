@@ -13,7 +13,7 @@ from accounts.models import Contact, User
 from conftest import PASSWORD
 from privacy.erasure import erase
 from privacy.models import Erasure
-from tickets import reports, rollups
+from tickets import reports, rollups, satisfaction
 from tickets.models import Attachment, EventKind, InboundEmail, Message, RemovalReason, Source, Status
 from tickets.tests.files import png_upload
 
@@ -131,23 +131,66 @@ def test_staff_see_the_anonymous_name_in_the_thread(login, agent, customer, hist
     assert "A file was removed on" in open_page and "painel.png" not in open_page
 
 
-def test_the_dashboard_counts_and_times_are_the_same_before_and_after(supervisor, customer, history, make_ticket):
+def _dashboard(supervisor, now):
+    cache.clear()  # the period's figures as computed now, not as the last refresh left them
+    return reports.build(supervisor, 30, now)
+
+
+def test_the_dashboard_counts_and_times_are_the_same_before_and_after(supervisor, customer, history):
     now = timezone.now() + timedelta(minutes=1)
-    history["open"].close(by=customer)  # only closed tickets: erasure closes open ones, which changes open counts
-
-    def report():
-        cache.clear()  # the period's figures as computed now, not as the last refresh left them
-        return reports.build(supervisor, 30, now)
-
-    before = report()
+    history["open"].close(by=customer)
+    before = _dashboard(supervisor, now)
 
     erase(customer, by=customer)
 
-    after = report()
+    after = _dashboard(supervisor, now)
     assert after.times == before.times
     assert after.volume == before.volume
     assert [row.by_status for row in after.rows] == [row.by_status for row in before.rows]
     assert before.times.answered == 1 and before.times.solved == 2
+    assert rollups.reconcile() == 0
+
+
+def test_closing_the_open_tickets_on_erasure_is_no_resolution(supervisor, customer, history, support):
+    """The erasure ends the ticket, nobody solved it: resolution figures and the survey's closes
+    stay as they were, on the running counts and on their nightly recount alike."""
+    now = timezone.now() + timedelta(minutes=1)
+    before = _dashboard(supervisor, now)
+    closes_before = satisfaction._report([support], 30, now).closes
+
+    erase(customer, by=customer)
+
+    after = _dashboard(supervisor, now)
+    assert after.times == before.times
+    assert (after.times.solved, after.times.resolution_median) == (1, before.times.resolution_median)
+    assert after.volume == before.volume  # the ticket still came in that day
+    assert after.totals.open == before.totals.open - 1  # and is no longer open
+    assert satisfaction._report([support], 30, now).closes == closes_before == 1
+    assert rollups.reconcile() == 0
+    assert _dashboard(supervisor, now).times == before.times
+
+
+def test_a_ticket_closed_on_erasure_asks_for_no_rating(customer, history, agent):
+    """Not even for an earlier close the customer never rated (the ticket was reopened since)."""
+    ticket = history["open"]
+    ticket.close(by=agent)
+    ticket.reply(author=customer, body="Voltou a falhar.")
+
+    erase(customer, by=customer)
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED and ticket.current_closing() is None
+
+
+def test_staff_reopening_and_closing_an_erased_customer_s_ticket_solve_it(supervisor, agent, customer, history):
+    now = timezone.now() + timedelta(minutes=1)
+    erase(customer, by=customer)
+    ticket = history["open"]
+
+    ticket.set_status(Status.IN_PROGRESS, by=agent)
+    ticket.close(by=agent)
+
+    assert _dashboard(supervisor, now).times.solved == 2
     assert rollups.reconcile() == 0
 
 

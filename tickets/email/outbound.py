@@ -30,6 +30,9 @@ STAFF_KINDS = {
     NotificationKind.BURST,
 }
 
+# Kinds the department's escalation audience receives: the mail says as what its reader gets it.
+ESCALATION_KINDS = {NotificationKind.ESCALATED, NotificationKind.OVERDUE, NotificationKind.BAD_RATING}
+
 # References grows with the thread; mail clients need the root and the recent ancestors only.
 MAX_REFERENCES = 20
 
@@ -109,6 +112,8 @@ def _context(notification):
         path = ticket.get_staff_url() if for_staff else ticket.get_absolute_url()
         context["link"] = site_url(path)
         context["merged_into"] = ticket.merged_into
+        if notification.kind in ESCALATION_KINDS:
+            context["audience"] = ticket.department.escalation_audience()[0]
     if notification.burst is not None:
         context["burst"] = notification.burst
         context["burst_tickets"] = list(notification.burst.tickets.order_by("created_at"))

@@ -363,7 +363,9 @@ class TicketLifecycle:
 
     def close_on_erasure(self, *, by):
         """Close an open ticket because its customer's account is erased: recorded, nobody mailed
-        (the customer's address is gone). Returns the ERASED event, or None when it was closed already."""
+        (the customer's address is gone), and no resolution (`closed_on_erasure`): the dashboard's
+        resolution figures and the survey's closes leave it out. Returns the ERASED event, or None
+        when it was closed already."""
         with transaction.atomic():
             self._lock()
             fields, event = self._change_status(Status.CLOSED, by, kind=EventKind.ERASED)
@@ -397,13 +399,15 @@ class TicketLifecycle:
         fields = ["status"]
         if new_status == Status.CLOSED:
             self.closed_at = now
-            fields.append("closed_at")
+            self.closed_on_erasure = kind == EventKind.ERASED
+            fields += ["closed_at", "closed_on_erasure"]
             if self.escalated_at is not None:
                 self.escalated_at = None
                 fields.append("escalated_at")
         elif old == Status.CLOSED:
             self.closed_at = None
-            fields.append("closed_at")
+            self.closed_on_erasure = False
+            fields += ["closed_at", "closed_on_erasure"]
         fields += sla.update_clock(self, now)
         return fields, self._record(kind or EventKind.STATUS, by, old, new_status)
 

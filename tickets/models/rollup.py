@@ -8,7 +8,8 @@ rows of a key whether or not they were folded yet, so a figure is right at any m
 reconciliation recomputes every count from the tickets and appends the corrections.
 
 What a ticket contributes is decided in one place, `contributions`, for both the incremental
-path and the reconciliation. The counts carry no customer: erasing one changes none of them.
+path and the reconciliation. The counts carry no customer: erasing one changes none of them but
+the open tickets it closes, which leave the open counts and, not being solved, add no resolution.
 
 Days are local days of the installation's time zone (settings.TIME_ZONE). Response and
 resolution times are kept as a sketch per day: in buckets whose bounds grow by 2 % (GAMMA), the
@@ -48,6 +49,7 @@ STATE_FIELDS = (
     "first_response_at",
     "first_response_due_at",
     "closed_at",
+    "closed_on_erasure",
     "escalated_at",
     "breached_at",
     "sla_elapsed",
@@ -294,7 +296,7 @@ def contributions(ticket, resolution_target):
         due = ticket.first_response_due_at
         in_time = due is not None and ticket.first_response_at <= due
         found.update(_time(ticket, ticket.first_response_at, Measure.FIRST_RESPONSE, due is not None, in_time))
-    if ticket.closed_at is not None and ticket.merged_into_id is None:
+    if ticket.closed_at is not None and ticket.merged_into_id is None and not ticket.closed_on_erasure:
         target = resolution_target(ticket.department_id, ticket.priority)
         in_time = target is not None and ticket.sla_elapsed <= target
         found.update(_time(ticket, ticket.closed_at, Measure.RESOLUTION, target is not None, in_time))

@@ -105,8 +105,14 @@ class TicketSatisfaction:
     """The satisfaction side of a Ticket (mixed into the model next to TicketLifecycle)."""
 
     def current_closing(self):
-        """The event of the close the customer can rate now, or None (open, merged, or not asked here)."""
-        if self.status != Status.CLOSED or self.merged_into_id or not self.department.satisfaction_survey:
+        """The event of the close the customer can rate now, or None (open, merged, closed on the
+        customer's erasure, or not asked here)."""
+        if (
+            self.status != Status.CLOSED
+            or self.merged_into_id
+            or self.closed_on_erasure
+            or not self.department.satisfaction_survey
+        ):
             return None
         return self.events.filter(CLOSING_EVENTS).order_by("-created_at", "-pk").first()
 

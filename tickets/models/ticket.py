@@ -138,6 +138,16 @@ class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
     last_speaker = models.CharField(_("spoke last"), max_length=10, choices=Speaker.choices, default=Speaker.CUSTOMER)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Cleared when the ticket reopens; a later close by staff is a resolution like any other.
+    closed_on_erasure = models.BooleanField(
+        _("closed on erasure"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Closed because the customer's account was erased: nobody solved it, so it counts in no "
+            "resolution figure and asks for no rating."
+        ),
+    )
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     # The nearest target still pending while the ticket waits for staff: what the queue sorts by.

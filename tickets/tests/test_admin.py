@@ -41,9 +41,10 @@ def test_the_admin_warns_about_a_department_without_supervisor(support, agent, a
 
     page = client.get(change_url).content.decode()
     assert "Suporte has no supervisor" in page
-    assert "None: escalations go to its agents" in client.get(
-        reverse("admin:departments_department_changelist")
-    ).content.decode()
+    assert (
+        "None: escalations go to its agents"
+        in client.get(reverse("admin:departments_department_changelist")).content.decode()
+    )
 
     support.memberships.filter(user=agent).update(is_supervisor=True)
     assert "has no supervisor" not in client.get(change_url).content.decode()

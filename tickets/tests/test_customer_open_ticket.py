@@ -215,7 +215,8 @@ def test_opening_tickets_is_rate_limited_per_customer_keeping_the_text(login, cu
     assert refused.status_code == 429
     page = refused.content.decode()
     assert 'value="Outro problema"' in page and "Desde hoje cedo o site mostra erro 500." in page
-    assert "already opened 1 tickets within the last 60 minutes" in page and "a few minutes" not in page
+    assert "already opened 1 ticket within the last 60 minutes, the most we accept" in page
+    assert "1 tickets" not in page and "a few minutes" not in page
     assert Ticket.objects.count() == 1
 
 

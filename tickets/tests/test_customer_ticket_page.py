@@ -26,7 +26,7 @@ def test_ticket_page_shows_the_thread_in_time_order_with_roles(login, customer, 
     assert first < staff < last
     assert "André Agente" in page and "Support team" in page
     assert "Segredo da equipe" not in page
-    assert "Status changed from Open to Answered by André Agente (support team)" in page
+    assert "Status changed from “Open” to “Answered” by André Agente (support team)" in page
     assert 'action="/tickets/' in page
 
 
@@ -282,6 +282,29 @@ def test_replies_are_rate_limited_per_customer(login, customer, ticket, monkeypa
     refused = client.post(_url(ticket), {"body": "Terceira resposta"})
     assert refused.status_code == 429
     assert "Terceira resposta</textarea>" in refused.content.decode()
+    assert "already sent 2 replies within the last 60 minutes, the most we accept" in refused.content.decode()
     assert ticket.messages.count() == 3
     assert client.post(_url(ticket), {"body": ""}).status_code == 200  # a refused form is not counted, nor sent
     assert client.get(_url(ticket)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("limit", "language", "said"),
+    [
+        (1, "en", "You have already sent 1 reply within the last 60 minutes"),
+        (1, "pt-br", "Você já enviou 1 resposta em 60 minutos"),
+        (3, "pt-br", "Você já enviou 3 respostas em 60 minutos"),
+    ],
+)
+def test_the_reply_limit_is_said_in_the_singular_or_plural(login, customer, ticket, monkeypatch, limit, language, said):
+    from helpdesk import ratelimit
+
+    monkeypatch.setitem(ratelimit.LIMITS, "ticket_reply", (limit, 3600))
+    customer.language = language
+    customer.save()
+    client = login(customer)
+    for n in range(limit):
+        assert client.post(_url(ticket), {"body": f"Resposta {n}"}).status_code == 302
+    refused = client.post(_url(ticket), {"body": "Mais uma"})
+    assert refused.status_code == 429
+    assert said in refused.content.decode()

@@ -110,7 +110,7 @@ def test_agents_are_linked_to_the_staff_workspace(
 
     text, html = bodies(to(mailoutbox, "agente@example.com"))
     link = f"https://help.example.com/staff/tickets/{ticket.reference}/"
-    assert "Carla Cliente replied to ticket" in text
+    assert f"Carla Cliente replied to ticket #{ticket.reference} (now “Open”):" in text
     assert "Ainda com erro." in text
     assert link in text
     assert f'href="{link}"' in html

@@ -189,7 +189,9 @@ def test_an_escalation_goes_to_the_departments_supervisors_only(
     text, html = bodies(mailoutbox[0])
     assert "Dois dias sem resposta & site parado" in text
     assert "Dois dias sem resposta &amp; site parado" in html
-    assert "Carla Cliente escalated ticket" in text
+    assert f"Carla Cliente escalated ticket #{ticket.reference} of Suporte." in text
+    for body in (text, html):
+        assert "You receive this as a supervisor of Suporte." in body
 
 
 def test_an_overdue_ticket_is_reported_to_the_supervisors(
@@ -205,6 +207,7 @@ def test_an_overdue_ticket_is_reported_to_the_supervisors(
     text, html = bodies(mailoutbox[0])
     assert f"Ticket #{ticket.reference} of Suporte passed its first-response target without an answer." in text
     assert "passed its first-response target without an answer." in html
+    assert "You receive this as a supervisor of Suporte." in text
 
 
 def test_a_merge_tells_the_requesters_the_new_reference(
@@ -280,6 +283,11 @@ def test_an_escalation_in_a_department_without_supervisor_goes_to_its_agents(
         ticket.escalate(by=customer, reason="Continua fora do ar")
 
     assert recipients(mailoutbox) == ["agente@example.com"]
+    text, html = bodies(mailoutbox[0])
+    for body in (text, html):
+        assert "supervisors" not in body
+        assert "You receive this as an agent of Suporte, which has no supervisor." in body
+    assert f"Carla Cliente escalated ticket #{ticket.reference} of Suporte." in text
 
 
 def test_a_breach_in_a_department_without_members_goes_to_the_superusers(
@@ -292,3 +300,23 @@ def test_a_breach_in_a_department_without_members_goes_to_the_superusers(
         assert ticket.mark_overdue(START + datetime.timedelta(minutes=1)) is not None
 
     assert recipients(mailoutbox) == ["admin@example.com"]
+    text, html = bodies(mailoutbox[0])
+    for body in (text, html):
+        assert "supervisor of" not in body
+        assert "You receive this as an administrator: Suporte has no supervisor and no agent." in body
+
+
+def test_the_fallback_is_explained_in_the_reader_s_language(
+    ticket, customer, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    agent.language = "pt-br"
+    agent.save()
+    ticket.reply(author=agent, body="Tente limpar o cache.")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket.escalate(by=customer, reason="Continua fora do ar")
+
+    text, html = bodies(to(mailoutbox, "agente@example.com"))
+    for body in (text, html):
+        assert "supervisores" not in body
+        assert "Você recebe isto como agente de Suporte, que não tem supervisor." in body
+    assert f"Carla Cliente escalou o ticket #{ticket.reference} do departamento Suporte." in text

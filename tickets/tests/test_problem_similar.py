@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Service
@@ -66,10 +67,32 @@ def test_a_ticket_of_the_same_department_on_another_service_is_suggested(agent, 
 def test_the_workspace_shows_similar_tickets_with_their_problem(login, agent, outage, make_ticket, support):
     linked = make_ticket(subject="Erro 500 no site inteiro")
     problem = Problem.open_from(by=agent, department=support, title="web01 caiu", tickets=[linked])
-    page = login(agent).get(outage.get_staff_url()).content.decode()
-    card = page[page.index("Similar open tickets") :]
-    assert linked.display_reference in card
-    assert f"{problem.display_reference} web01 caiu" in card
+    client = login(agent)
+    # The workspace's card asks for them once the page is shown; its link opens them without the script.
+    page = client.get(outage.get_staff_url()).content.decode()
+    url = reverse("staff:ticket_similar", args=[outage.reference])
+    assert f'data-url="{url}"' in page and f'href="{url}"' in page
+    card = page[page.index("Similar open tickets") : page.index("</section>", page.index("Similar open tickets"))]
+    assert linked.display_reference not in card
+    fragment = client.get(url, headers={"X-Requested-With": "fetch"})
+    assert "X-Requested-With" in fragment["Vary"] and "<html" not in fragment.content.decode()
+    whole = client.get(url).content.decode()
+    assert "<html" in whole
+    for html in (fragment.content.decode(), whole):
+        assert linked.display_reference in html and f"{problem.display_reference} web01 caiu" in html
+
+
+@pytest.mark.parametrize("who", ["other_agent", "customer", "other_customer"])
+def test_nobody_outside_the_department_gets_the_similar_tickets(request, login, outage, make_ticket, who):
+    make_ticket(subject="Erro 500 no site inteiro")
+    url = reverse("staff:ticket_similar", args=[outage.reference])
+    response = login(request.getfixturevalue(who)).get(url, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 404 and b"Erro 500 no site inteiro" not in response.content
+
+
+def test_anonymous_visitors_asking_for_similar_tickets_are_sent_to_log_in(client, outage):
+    response = client.get(reverse("staff:ticket_similar", args=[outage.reference]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_a_ticket_with_no_distinctive_word_has_no_suggestion(agent, make_ticket):

@@ -86,7 +86,7 @@ def test_staff_read_the_problem_in_the_thread_and_customers_a_generic_line(agent
         "tickets/_thread.html", {"thread": build_thread([], events, ticket=ticket), "ticket": ticket}
     )
     assert "Linked to problem “Servidor web01 fora do ar” by André Agente" in staff_html
-    assert "Problem status changed from Investigating to Known by André Agente" in staff_html
+    assert "Problem status changed from “Investigating” to “Known” by André Agente" in staff_html
     assert "Servidor web01" not in customer_html
     assert "Our team linked this ticket to a known issue" in customer_html
     assert "The known issue is now: Known" in customer_html

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"^tickets/{REF}/transfer/$", staff.transfer, name="transfer"),
     re_path(rf"^tickets/{REF}/merge/$", staff.merge, name="merge"),
     re_path(rf"^tickets/{REF}/problem/$", problems.ticket_problem, name="ticket_problem"),
+    re_path(rf"^tickets/{REF}/similar/$", problems.ticket_similar, name="ticket_similar"),
     path("problems/", problems.problem_list, name="problems"),
     path("problems/new/", problems.problem_new, name="problem_new"),
     path("problems/export.csv", problems.problems_csv, name="problems_csv"),

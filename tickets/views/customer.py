@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
@@ -71,14 +71,22 @@ def new_ticket(request):
     return render(request, "tickets/new.html", {"departments": departments})
 
 
-OPEN_LIMIT_REACHED = gettext_lazy(
-    "You have already opened %(limit)s tickets within the last %(minutes)s minutes, the most we accept. "
-    "Your text is kept below: send it again within %(minutes)s minutes (attach the files again), "
-    "or add it to one of your open tickets."
+# Plural by "limit"; "period" is a duration such as "60 minutes".
+OPEN_LIMIT_REACHED = ngettext_lazy(
+    "You have already opened %(limit)s ticket within the last %(period)s, the most we accept. "
+    "Your text is kept below: send it again within %(period)s (attach the files again), "
+    "or add it to one of your open tickets.",
+    "You have already opened %(limit)s tickets within the last %(period)s, the most we accept. "
+    "Your text is kept below: send it again within %(period)s (attach the files again), "
+    "or add it to one of your open tickets.",
+    "limit",
 )
-REPLY_LIMIT_REACHED = gettext_lazy(
-    "You have already sent %(limit)s replies within the last %(minutes)s minutes, the most we accept. "
-    "Your text is kept below: send it again within %(minutes)s minutes."
+REPLY_LIMIT_REACHED = ngettext_lazy(
+    "You have already sent %(limit)s reply within the last %(period)s, the most we accept. "
+    "Your text is kept below: send it again within %(period)s.",
+    "You have already sent %(limit)s replies within the last %(period)s, the most we accept. "
+    "Your text is kept below: send it again within %(period)s.",
+    "limit",
 )
 
 
@@ -90,7 +98,7 @@ def _over_limit(request, name, message):
     if ratelimit.allow(name, request.user.pk):
         return False
     limit, seconds = ratelimit.LIMITS[name]
-    messages.error(request, message % {"limit": limit, "minutes": seconds // 60})
+    messages.error(request, message % {"limit": limit, "period": sla.describe_duration(seconds // 60, business=False)})
     return True
 
 

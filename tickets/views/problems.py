@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +29,7 @@ from tickets.forms.problems import (
 )
 from tickets.models import Burst, Problem, Ticket
 from tickets.models.problem import works_in
+from tickets.problems import similar_tickets
 from tickets.views.export import BOM, _Line, _time, neutralise
 
 PAGE_SIZE = 25
@@ -224,6 +226,22 @@ def ticket_problem(request, reference):
     else:
         messages.success(request, _("Linked to %(problem)s.") % {"problem": problem.display_reference})
     return redirect(ticket.get_staff_url())
+
+
+@staff_required
+@require_GET
+def ticket_similar(request, reference):
+    """The open tickets most like this one, with their problems. The workspace's script puts the list
+    in the problem card after the page has loaded (asking with X-Requested-With); without the script
+    the card links here, to the same list on a page of its own."""
+    ticket = staff_ticket_or_404(request.user, reference)
+    context = {"ticket": ticket, "similar": similar_tickets(ticket, request.user)}
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = render(request, "staff/_similar_tickets.html", context)
+    else:
+        response = render(request, "staff/similar_tickets.html", context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
 
 
 @staff_required
