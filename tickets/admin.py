@@ -236,6 +236,18 @@ class ProblemAdmin(admin.ModelAdmin):
     list_filter = ["status", "department", "service"]
     search_fields = ["title", "description", "public_note"]
     list_select_related = ["department", "service"]
+    fields = [
+        "title",
+        "description",
+        "public_note",
+        "department",
+        "service",
+        "status",
+        "opened_by",
+        "created_at",
+        "updated_at",
+        "solved_at",
+    ]
     readonly_fields = ["opened_by", "created_at", "updated_at", "solved_at"]
     date_hierarchy = "created_at"
     inlines = [ProblemTicketInline]
