@@ -101,6 +101,16 @@ class TicketAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        """A department changed here is a transfer, as in the workspace: recorded in the thread,
+        the response clock and the assignee checked, a problem of the old department unlinked."""
+        department = obj.department
+        if change and "department" in form.changed_data:
+            obj.department_id = form.initial["department"]
+        super().save_model(request, obj, form, change)
+        if obj.department_id != department.pk:
+            obj.transfer(department, by=request.user)
+
     @admin.display(description=_("reference"), ordering="reference")
     def display_reference(self, obj):
         return obj.display_reference
@@ -226,9 +236,27 @@ class ProblemAdmin(admin.ModelAdmin):
     list_filter = ["status", "department", "service"]
     search_fields = ["title", "description", "public_note"]
     list_select_related = ["department", "service"]
+    fields = [
+        "title",
+        "description",
+        "public_note",
+        "department",
+        "service",
+        "status",
+        "opened_by",
+        "created_at",
+        "updated_at",
+        "solved_at",
+    ]
     readonly_fields = ["opened_by", "created_at", "updated_at", "solved_at"]
     date_hierarchy = "created_at"
     inlines = [ProblemTicketInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A problem's tickets are of its department: it cannot move while it has any."""
+        if obj is not None and obj.tickets.exists():
+            return [*self.readonly_fields, "department"]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         """A status changed here is recorded in the linked tickets' threads, as on the staff page."""

@@ -95,3 +95,9 @@ class ProblemStatus(models.TextChoices):
     INVESTIGATING = "investigating", _("Investigating")
     KNOWN = "known", _("Known")
     SOLVED = "solved", _("Solved")
+
+
+class UnlinkReason(models.TextChoices):
+    """Why a ticket left its problem when staff did not unlink it by hand (the event's new_value)."""
+
+    TRANSFERRED = "transferred", _("transferred to another department")

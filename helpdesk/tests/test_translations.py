@@ -66,3 +66,20 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path, settings):
     found = {entry.msgid for entry in polib.pofile(str(work / "locale/pt_BR/LC_MESSAGES/django.po"))}
     committed = {entry.msgid for entry in _catalogue("pt_BR") if not entry.obsolete}
     assert sorted(found - committed) == [], "run `make messages` and translate the new strings"
+
+
+BLOCK = re.compile(r"{%\s*blocktranslate\b(?P<tag>[^%]*)%}(?P<body>.*?){%\s*endblocktranslate\s*%}", re.DOTALL)
+DATE_VARIABLE = re.compile(r"\b([a-z_]+)=[\w.]+\|(?:date|time)\b")
+
+
+def test_no_sentence_ends_right_after_a_formatted_time():
+    """English times end in "a.m."/"p.m." ("12/04/2026 3 p.m."): a full stop after one doubles it."""
+    doubled = []
+    for path in sorted((Path(settings.BASE_DIR) / "templates").rglob("*")):
+        if path.suffix not in (".html", ".txt"):
+            continue
+        for block in BLOCK.finditer(path.read_text()):
+            for name in DATE_VARIABLE.findall(block["tag"]):
+                if re.search(r"{{\s*" + name + r"\s*}}\.", block["body"]):
+                    doubled.append(f"{path.relative_to(settings.BASE_DIR)}: {block['body'].strip()}")
+    assert doubled == []

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.enums import EventKind, Priority, ProblemStatus, Score, Status
+from tickets.enums import EventKind, Priority, ProblemStatus, Score, Status, UnlinkReason
 
 
 class TicketEvent(models.Model):
@@ -44,6 +44,7 @@ class TicketEvent(models.Model):
             EventKind.PRIORITY: Priority,
             EventKind.RATED: Score,
             EventKind.PROBLEM_STATUS: ProblemStatus,
+            EventKind.PROBLEM_UNLINKED: UnlinkReason,
         }.get(self.kind)
         if choices and value in choices.values:
             return choices(value).label

@@ -7,7 +7,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets import signals, sla
-from tickets.enums import EventKind, Priority, Source, Speaker, Status
+from tickets.enums import EventKind, Priority, Source, Speaker, Status, UnlinkReason
 from tickets.models.event import TicketEvent
 
 
@@ -254,7 +254,9 @@ class TicketLifecycle:
         return event
 
     def transfer(self, department, *, by):
-        """Move the ticket to another department; an assignee who does not work there is released."""
+        """Move the ticket to another department; an assignee who does not work there is released,
+        and so is the ticket's problem when it belongs to another department (a problem's tickets
+        are those its staff see)."""
         with transaction.atomic():
             self._lock()
             if department.pk == self.department_id:
@@ -270,7 +272,11 @@ class TicketLifecycle:
             # The new department's targets and clock apply, and its supervisors hear of a breach anew.
             fields += sla.update_clock(self, self.updated_at, new_target=True)
             self.save(update_fields=fields)
-            return self._record(EventKind.DEPARTMENT, by, str(old), str(department))
+            event = self._record(EventKind.DEPARTMENT, by, str(old), str(department))
+            problem = self.problem
+            if problem is not None and problem.department_id != department.pk:
+                problem.unlink(self, by=by, reason=UnlinkReason.TRANSFERRED)
+            return event
 
     def escalation_refusal(self, now=None):
         """Why the ticket cannot be escalated now (a message for the customer), or None if it can.
@@ -293,7 +299,7 @@ class TicketLifecycle:
             again = formats.date_format(timezone.localtime(last + ESCALATION_INTERVAL), "SHORT_DATETIME_FORMAT")
             return _(
                 "This ticket was escalated less than a day ago and the supervisors were told. "
-                "You can escalate it again from %(time)s."
+                "From %(time)s you can escalate it again."
             ) % {"time": again}
         return None
 

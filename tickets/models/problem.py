@@ -165,15 +165,16 @@ class Problem(models.Model):
             self._touch()
         return True
 
-    def unlink(self, ticket, *, by):
-        """Release `ticket` from this problem; returns whether it was linked."""
+    def unlink(self, ticket, *, by, reason=""):
+        """Release `ticket` from this problem; returns whether it was linked. `reason` (an
+        UnlinkReason) says why when staff did not choose to."""
         with transaction.atomic():
             ticket._lock()
             if ticket.problem_id != self.pk:
                 return False
             ticket.problem = None
             ticket.save(update_fields=["problem"])
-            ticket._record(EventKind.PROBLEM_UNLINKED, by, old=self.title, note=str(self.pk))
+            ticket._record(EventKind.PROBLEM_UNLINKED, by, old=self.title, new=reason, note=str(self.pk))
             self._touch()
         return True
 

@@ -107,6 +107,15 @@ def test_a_ticket_can_be_escalated_once_a_day(overdue, time_machine, customer, l
     assert _escalations(overdue).count() == 2
 
 
+def test_the_refusal_says_when_the_ticket_can_be_escalated_again(overdue, time_machine, customer, login):
+    client = login(customer)
+    client.post(_url(overdue), {"reason": REASON})
+    time_machine.move_to(MONDAY_9 + timedelta(hours=2), tick=False)
+    page = client.post(_url(overdue), {"reason": "De novo: ainda sem resposta!"}, follow=True).content.decode()
+    assert "From 03/03/2026 10:30 a.m. you can escalate it again." in page
+    assert "a.m.." not in page
+
+
 @pytest.mark.parametrize(
     ("reason", "error"),
     [("", "This field is required"), ("Ajuda!", "at least 10 characters"), ("x" * 2001, "at most 2000 characters")],

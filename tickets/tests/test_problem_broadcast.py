@@ -1,6 +1,9 @@
 """Answering a problem's tickets at once: a reply of its own in every linked ticket, posted by a
 task in batches that can run twice; solving posts the solution and sets each ticket Answered or Closed."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 
@@ -203,6 +206,17 @@ def test_the_problem_page_shows_the_progress(login, problem, agent, customer, ot
     page = login(agent).get(problem.get_absolute_url()).content.decode()
     assert "posted to 3 of 3 tickets" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_a_reply_finished_in_the_afternoon_reads_without_a_doubled_full_stop(
+    login, problem, agent, customer, make_ticket, time_machine
+):
+    _linked(problem, make_ticket, agent, customer)
+    time_machine.move_to(datetime(2026, 12, 4, 15, tzinfo=ZoneInfo("America/Sao_Paulo")), tick=False)
+    run_broadcast(problem.reply_to_all(by=agent, body="Atualização").pk)
+    page = login(agent).get(problem.get_absolute_url()).content.decode()
+    assert "Reply to all, finished 12/04/2026 3 p.m.: posted to 1 of 1 tickets." in page
+    assert "p.m.." not in page
 
 
 def test_reply_and_solve_through_the_page(

@@ -41,6 +41,7 @@ def test_the_departments_staff_see_the_list_and_the_page(request, login, problem
     page = client.get(problem.get_absolute_url()).content.decode()
     assert "Disco cheio no web01" in page
     assert ticket.display_reference in page
+    assert '<span title="cliente@example.com">Carla Cliente</span>' in page
     assert f"{ticket.display_reference} linked by André Agente" in page
 
 

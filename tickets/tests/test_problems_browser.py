@@ -57,7 +57,7 @@ def test_agent_links_two_tickets_replies_once_and_both_customers_read_it(
     page.fill("#id_title", "web01 down")
     page.fill("#id_public_note", NOTE)
     page.get_by_role("button", name="Open the problem").click()
-    problem = Problem.objects.get()
+    problem = Problem.objects.get(title="web01 down")
     expect(page).to_have_url(re.compile(rf"/staff/problems/{problem.pk}/$"))
 
     page.fill("#id_reference", f"#{second.reference}")

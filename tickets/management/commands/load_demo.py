@@ -13,8 +13,17 @@ from PIL import Image, ImageDraw
 from accounts.models import Contact, User
 from departments.models import BusinessHours, Department, Holiday, Membership, ResponseTarget, Service
 from tickets.attachments import check_bytes
-from tickets.models import Priority, Status, Ticket
+from tickets.models import (
+    BroadcastTicket,
+    Priority,
+    Problem,
+    ProblemBroadcast,
+    ProblemStatus,
+    Status,
+    Ticket,
+)
 from tickets.rollups import reconcile
+from tickets.tasks.problems import run_broadcast
 
 PASSWORD = "demo12345"
 
@@ -78,6 +87,9 @@ USERS = [
     ("agente@example.com", "André Agente", False),
     ("supervisor@example.com", "Sofia Supervisora", False),
     ("admin@example.com", "Ana Admin", True),
+    # Two more customers, so the demo problem ties the tickets of several people.
+    ("bruno@example.com", "Bruno Barbosa", False),
+    ("juliana@example.com", "Juliana Jardim", False),
 ]
 
 # (subject, department slug, service, priority, final status, customer text, staff reply or None)
@@ -193,6 +205,64 @@ TICKETS = [
 ]
 
 
+# A recurring problem of Suporte: one mail server down, reported by three customers this morning.
+# It is known, shows customers a public note, and one reply to all its tickets went out.
+PROBLEM = {
+    "title": "Servidor de e-mail mail02 fora do ar",
+    "description": (
+        "O volume das filas do mail02 encheu às 08:50 e o Postfix e o Dovecot pararam de aceitar "
+        "conexões (SMTP, IMAP e webmail). A infraestrutura está movendo as filas para o volume novo; "
+        "o MX secundário guarda as mensagens recebidas e as entrega quando o mail02 voltar."
+    ),
+    "public_note": (
+        "O servidor de e-mail mail02 está fora do ar: envio, recebimento e webmail estão indisponíveis "
+        "para parte dos clientes. Nenhuma mensagem será perdida: os e-mails recebidos ficam guardados "
+        "e serão entregues assim que o serviço voltar."
+    ),
+    "reply": (
+        "Olá! Identificamos uma falha no servidor de e-mail mail02, que atende a sua conta: o envio, o "
+        "recebimento e o webmail estão indisponíveis no momento. Nenhuma mensagem será perdida: os e-mails "
+        "que chegarem ficam na fila e serão entregues assim que o serviço voltar. Nossa equipe já está "
+        "trabalhando na correção e avisaremos por aqui assim que tudo estiver normalizado."
+    ),
+}
+# (customer, subject, summary, priority, text), in the order they arrived.
+PROBLEM_TICKETS = [
+    (
+        "cliente@example.com",
+        "Não recebo e-mails desde cedo",
+        "Nenhum e-mail chega desde as 9h",
+        Priority.HIGH,
+        "Nenhum e-mail chega em contato@exemplo.com.br desde umas 9h, e o Outlook diz que não conecta ao servidor.",
+    ),
+    (
+        "bruno@example.com",
+        "E-mails voltando com Connection refused",
+        "O envio pelo Thunderbird falha",
+        Priority.MEDIUM,
+        "Tudo o que envio pelo Thunderbird volta com “mail02: Connection refused”. Mudou alguma configuração?",
+    ),
+    (
+        "juliana@example.com",
+        "Webmail não abre",
+        "Webmail mostra servidor indisponível",
+        Priority.HIGH,
+        "O webmail fica carregando e depois mostra “servidor indisponível”. Preciso responder meus clientes!",
+    ),
+]
+
+
+def _move_back(ticket, age):
+    """Move `ticket`, its messages and its events `age` into the past (the demo looks lived in)."""
+    shifted = {"created_at": F("created_at") - age}
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=F("updated_at") - age, **shifted)
+    for field in ("first_response_at", "sla_clock_started_at", "first_response_due_at", "resolution_due_at", "due_at"):
+        # The response clock moves back with the ticket, so the queue shows some overdue.
+        Ticket.objects.filter(pk=ticket.pk, **{f"{field}__isnull": False}).update(**{field: F(field) - age})
+    ticket.messages.update(**shifted)
+    ticket.events.update(**shifted)
+
+
 def _screenshot():
     image = Image.new("RGB", (640, 400), "#f5f7fa")
     draw = ImageDraw.Draw(image)
@@ -279,20 +349,59 @@ class Command(BaseCommand):
             if status == Status.IN_PROGRESS:
                 ticket.assign(staff, by=staff)
             # Spread the demo over the past days so lists and charts look lived in.
-            age = timedelta(days=len(TICKETS) - index, hours=index)
-            shifted = {"created_at": F("created_at") - age}
-            Ticket.objects.filter(pk=ticket.pk).update(updated_at=F("updated_at") - age, **shifted)
-            Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=False).update(
-                first_response_at=F("first_response_at") - age
-            )
-            ticket.messages.update(**shifted)
-            ticket.events.update(**shifted)
-            # The response clock moves back with the ticket, so the queue shows some overdue.
-            for field in ("sla_clock_started_at", "first_response_due_at", "resolution_due_at", "due_at"):
-                Ticket.objects.filter(pk=ticket.pk, **{f"{field}__isnull": False}).update(**{field: F(field) - age})
+            _move_back(ticket, timedelta(days=len(TICKETS) - index, hours=index))
+        created += self._problem(departments["suporte"], services["E-mail"], users)
         # The times moved above bypass the models: the dashboard's counts follow them.
         reconcile()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new tickets)."))
+
+    def _problem(self, support, service, users):
+        """The demo problem and its tickets, unless it is there already; returns the tickets opened."""
+        if Problem.objects.filter(department=support, title=PROBLEM["title"]).exists():
+            return 0
+        agent = users["agente@example.com"]
+        tickets, opened = [], 0
+        for position, (email, subject, summary, priority, text) in enumerate(PROBLEM_TICKETS):
+            customer = users[email]
+            ticket = Ticket.objects.filter(customer=customer, subject=subject).first()
+            if ticket is None:
+                ticket = Ticket.open(
+                    customer=customer,
+                    department=support,
+                    subject=subject,
+                    summary=summary,
+                    body=text,
+                    priority=priority,
+                    service=service,
+                )
+                # Opened 40 minutes apart, the last one 40 minutes before the problem.
+                _move_back(ticket, timedelta(minutes=40 * (len(PROBLEM_TICKETS) - position)))
+                opened += 1
+            if ticket.problem_id is None and ticket.department_id == support.pk:
+                tickets.append(ticket)
+        problem = Problem.open_from(
+            by=agent,
+            department=support,
+            service=service,
+            title=PROBLEM["title"],
+            description=PROBLEM["description"],
+            public_note=PROBLEM["public_note"],
+            tickets=tickets,
+        )
+        problem.set_status(ProblemStatus.KNOWN, by=agent)
+        broadcast = problem.reply_to_all(by=agent, body=PROBLEM["reply"])
+        # Posted here rather than by the task its commit queues (which then finds nothing left), so
+        # the replies move back in time with the rest.
+        run_broadcast(broadcast.pk)
+        age = timedelta(hours=2)
+        for ticket in tickets:
+            _move_back(ticket, age)
+        Problem.objects.filter(pk=problem.pk).update(created_at=F("created_at") - age, updated_at=F("updated_at") - age)
+        ProblemBroadcast.objects.filter(pk=broadcast.pk).update(
+            created_at=F("created_at") - age, finished_at=F("finished_at") - age
+        )
+        BroadcastTicket.objects.filter(broadcast=broadcast).update(handled_at=F("handled_at") - age)
+        return opened
 
     def _response_targets(self, departments):
         """Targets, office hours and holidays; what an admin changed afterwards is kept."""
