@@ -331,14 +331,29 @@ def build(user, days, now=None):
         departments=departments,
         rows=list(rows.values()),
         totals=totals,
-        overdue=list(tickets.overdue(now).select_related("department", "assignee").order_by("due_at")[:LIST_SIZE]),
-        escalated=list(
-            tickets.escalated().select_related("department", "assignee").order_by("escalated_at")[:LIST_SIZE]
-        ),
+        overdue=_named(tickets.overdue(now).order_by("due_at")[:LIST_SIZE], departments),
+        escalated=_named(tickets.escalated().order_by("escalated_at")[:LIST_SIZE], departments),
         agents=_agents_load(counts, unmarked, period.department_ids),
         figures=figures["sections"],
         figures_at=figures["at"],
     )
+
+
+def _named(tickets, departments):
+    """The tickets of a list with `department_name` and `assignee_name`, from the departments at
+    hand and the cached menus. (Joined in the query instead, the planner, which cannot tell how
+    many open tickets are past due or escalated, sorted every one of them with their rows joined
+    before taking the first ten: 5 ms at 100,000 tickets where the list alone takes 1.)"""
+    tickets = list(tickets)
+    names = {department.pk: department.name for department in departments}
+    agents = dict(choices.agents())
+    others = {ticket.assignee_id for ticket in tickets} - set(agents) - {None}
+    if others:
+        agents.update((user.pk, user.get_full_name()) for user in User.objects.filter(pk__in=others))
+    for ticket in tickets:
+        ticket.department_name = names.get(ticket.department_id, "")
+        ticket.assignee_name = agents.get(ticket.assignee_id, "")
+    return tickets
 
 
 def _unmarked_overdue(tickets, now):

@@ -187,6 +187,23 @@ def test_overdue_tickets_count_before_and_after_mark_overdue_records_their_breac
     assert {row["name"]: row["overdue"] for row in report.agents}["André Agente"] == 2
 
 
+def test_the_overdue_and_escalated_lists_name_the_department_and_the_assignee(
+    known, supervisor, make_ticket, time_machine, agent, admin_user, login
+):
+    late = make_ticket(subject="Sem resposta")
+    late.assign(agent, by=agent)
+    later = make_ticket(subject="Também sem resposta")
+    later.assign(admin_user, by=admin_user)  # a superuser: not on the agents' menus
+    time_machine.move_to(NOW + timedelta(hours=2), tick=False)
+    report = reports.build(supervisor, 7)
+    named = {ticket.pk: (ticket.department_name, ticket.assignee_name) for ticket in report.overdue}
+    assert named[late.pk] == ("Suporte", "André Agente")
+    assert named[later.pk] == ("Suporte", "Ana Admin")
+    page = login(supervisor).get(reverse("staff:dashboard")).content.decode()
+    overdue = page[page.index('id="overdue-heading"') : page.index('id="escalated-heading"')]
+    assert "André Agente" in overdue and "Ana Admin" in overdue and "Suporte ·" in overdue
+
+
 def test_the_week_charts_count_new_tickets_per_day(known, supervisor):
     report = reports.build(supervisor, 7)
     # Today and the six days before.
