@@ -1,5 +1,6 @@
 """gunicorn settings, read from the environment: `gunicorn helpdesk.wsgi` picks this file up."""
 
+import gc
 import multiprocessing
 import os
 
@@ -15,3 +16,11 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Everything loaded by now (Django, the project's modules, the settings) lives as long as the
+    worker: moved out of the garbage collector's reach, so that a full collection, which otherwise
+    walks all of it in the middle of some request, stays short (bench/README.md: an 83 ms pause
+    made the dashboard's slowest request; 5 ms after freezing)."""
+    gc.freeze()
