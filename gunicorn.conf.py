@@ -19,8 +19,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Everything loaded by now (Django, the project's modules, the settings) lives as long as the
-    worker: moved out of the garbage collector's reach, so that a full collection, which otherwise
-    walks all of it in the middle of some request, stays short (bench/README.md: an 83 ms pause
-    made the dashboard's slowest request; 5 ms after freezing)."""
+    """The worker loads the templates and translations its first requests would (helpdesk.warmup),
+    then moves everything loaded by now out of the garbage collector's reach: it lives as long as
+    the worker, and a full collection, which otherwise walks all of it in the middle of some
+    request, stays short (bench/README.md: an 83 ms pause made the dashboard's slowest request;
+    5 ms after freezing)."""
+    # Imported here: gunicorn reads this file before the application, and so Django, is loaded.
+    from helpdesk.warmup import warm  # noqa: PLC0415
+
+    warm()
     gc.freeze()
