@@ -82,8 +82,9 @@ def ticket_merged(ticket, into, event):
 
 
 def burst_noticed(burst):
-    """Tell the department's supervisors of a burst of similar new tickets (once per burst)."""
-    _notify(NotificationKind.BURST, None, _users(burst.department.supervisors()), burst=burst)
+    """Tell the department's supervisors of a burst of similar new tickets (once per burst); a
+    department without any, its agents, else the superusers, as for escalations."""
+    _notify(NotificationKind.BURST, None, _users(burst.department.escalation_recipients()), burst=burst)
 
 
 def unknown_sender(inbound_email):

@@ -30,7 +30,8 @@ STAFF_KINDS = {
     NotificationKind.BURST,
 }
 
-# Kinds the department's escalation audience receives: the mail says as what its reader gets it.
+# Kinds the department's escalation audience receives (bursts too, for no ticket): the mail says
+# as what its reader gets it.
 ESCALATION_KINDS = {NotificationKind.ESCALATED, NotificationKind.OVERDUE, NotificationKind.BAD_RATING}
 
 # References grows with the thread; mail clients need the root and the recent ancestors only.
@@ -114,7 +115,10 @@ def _context(notification):
         context["merged_into"] = ticket.merged_into
         if notification.kind in ESCALATION_KINDS:
             context["audience"] = ticket.department.escalation_audience()[0]
+            context["audience_department"] = ticket.department
     if notification.burst is not None:
+        context["audience"] = notification.burst.department.escalation_audience()[0]
+        context["audience_department"] = notification.burst.department
         context["burst"] = notification.burst
         context["burst_tickets"] = list(notification.burst.tickets.order_by("created_at"))
         context["link"] = site_url(notification.burst.get_absolute_url())

@@ -53,6 +53,20 @@ def test_five_tickets_of_one_service_within_fifteen_minutes_tell_the_supervisors
     assert set(later) <= set(Burst.objects.get().tickets.all())
 
 
+def test_a_department_without_supervisors_tells_its_agents_and_says_so(
+    make_ticket, hosting, agent, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks
+):
+    """As escalations do: a burst must not go unheard where nobody supervises."""
+    _arrive(make_ticket, hosting, 5, minutes_apart=3)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_bursts(now=START + datetime.timedelta(minutes=13))
+    assert list(_burst_mail().values_list("recipient", flat=True)) == ["agente@example.com"]
+    text, html = bodies(to(mailoutbox, "agente@example.com"))
+    for body in (text, html):
+        assert "You receive this as an agent of Suporte, which has no supervisor." in body
+
+
 def test_fewer_tickets_or_spread_out_ones_are_no_burst(make_ticket, hosting, supervisor):
     _arrive(make_ticket, hosting, 4)
     assert notice_bursts(now=START + datetime.timedelta(minutes=5)) == []
