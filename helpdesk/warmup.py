@@ -19,8 +19,7 @@ from django.utils import translation
 
 def warm():
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Helpdesk")
+        with translation.override(code):  # activating a language loads its catalogue
             get_resolver().reverse_dict  # noqa: B018 - imports the views and indexes the URLs
     for engine in engines.all():
         folders = [Path(folder) for folder in engine.dirs]
