@@ -222,7 +222,7 @@ class TicketLifecycle:
 
         with transaction.atomic():
             # Both rows locked in primary-key order, so two merges of the same pair cannot deadlock.
-            rows = type(self).objects.select_for_update().filter(pk__in=[self.pk, target.pk]).order_by("pk")
+            rows = type(self).objects.select_for_update(no_key=True).filter(pk__in=[self.pk, target.pk]).order_by("pk")
             fresh = {row.pk: row for row in rows}
             self._take(fresh[self.pk])
             target._take(fresh[target.pk])
@@ -377,8 +377,13 @@ class TicketLifecycle:
     # Helpers
 
     def _lock(self):
-        """Lock the row for this transaction and refresh what another request may have changed."""
-        self._take(type(self).objects.select_for_update().get(pk=self.pk))
+        """Lock the row for this transaction and refresh what another request may have changed.
+
+        FOR NO KEY UPDATE, the lock an UPDATE takes: it leaves alone the checks of rows that refer to
+        the ticket (a problem's reply to all recording its targets, an event), which FOR UPDATE
+        would make wait, in a circle when their transaction holds a row this one needs next.
+        """
+        self._take(type(self).objects.select_for_update(no_key=True).get(pk=self.pk))
 
     def _take(self, fresh):
         """Copy the values of `fresh` (the same row, just read) into this instance."""

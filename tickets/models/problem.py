@@ -243,7 +243,7 @@ class Problem(models.Model):
         return broadcast
 
     def _lock(self):
-        fresh = type(self).objects.select_for_update().get(pk=self.pk)
+        fresh = type(self).objects.select_for_update(no_key=True).get(pk=self.pk)  # as Ticket._lock
         for field in self._meta.concrete_fields:
             setattr(self, field.attname, getattr(fresh, field.attname))
 

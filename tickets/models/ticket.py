@@ -213,7 +213,13 @@ class Ticket(TicketLifecycle, TicketSatisfaction, models.Model):
         with transaction.atomic(using=kwargs.get("using")):
             before = None
             if self.pk is not None and not kwargs.get("force_insert"):
-                row = type(self).objects.select_for_update().filter(pk=self.pk).values(*rollup.STATE_FIELDS).first()
+                row = (
+                    type(self)
+                    .objects.select_for_update(no_key=True)
+                    .filter(pk=self.pk)
+                    .values(*rollup.STATE_FIELDS)
+                    .first()
+                )
                 before = row and SimpleNamespace(**row)
             super().save(**kwargs)
             rollup.record(before, self)
