@@ -22,8 +22,7 @@ def post_worker_init(worker):
     """The worker loads the templates and translations its first requests would (helpdesk.warmup),
     then moves everything loaded by now out of the garbage collector's reach: it lives as long as
     the worker, and a full collection, which otherwise walks all of it in the middle of some
-    request, stays short (bench/README.md: an 83 ms pause made the dashboard's slowest request;
-    5 ms after freezing)."""
+    request, stays short (bench/README.md has the figures)."""
     # Imported here: gunicorn reads this file before the application, and so Django, is loaded.
     from helpdesk.warmup import warm  # noqa: PLC0415
 

@@ -5,8 +5,7 @@ translations.
 Called by gunicorn (gunicorn.conf.py, post_worker_init) before the worker freezes what it has
 loaded out of the garbage collector's reach: the first requests of a new or recycled worker then
 cost what the later ones do, instead of importing the views and compiling the templates they use
-(190 ms for the first dashboard, 17 ms for the next; bench/README.md), and what they loaded is not
-walked by every full collection.
+(bench/README.md has the figures), and what they loaded is not walked by every full collection.
 """
 
 from pathlib import Path
@@ -21,18 +20,12 @@ def warm():
     for code, _name in settings.LANGUAGES:
         with translation.override(code):  # activating a language loads its catalogue
             get_resolver().reverse_dict  # noqa: B018 - imports the views and indexes the URLs
-    for engine in engines.all():
-        folders = [Path(folder) for folder in engine.dirs]
-        for folder in folders:
+    folders = {engine: [Path(folder) for folder in engine.dirs] for engine in engines.all()}
+    every_folder = [folder for engine_folders in folders.values() for folder in engine_folders]
+    for engine, engine_folders in folders.items():
+        for folder in engine_folders:
+            # Another engine's folder nested in this one's (templates/jinja2 in templates/) is left to it.
+            nested = [other for other in every_folder if other != folder and other.is_relative_to(folder)]
             for path in sorted(folder.rglob("*.html")) + sorted(folder.rglob("*.txt")):
-                # A folder of another engine nested in this one's (templates/jinja2 in templates/).
-                if any(
-                    other != folder and other.is_relative_to(folder) and path.is_relative_to(other)
-                    for other in _all_dirs()
-                ):
-                    continue
-                engine.get_template(path.relative_to(folder).as_posix())
-
-
-def _all_dirs():
-    return [Path(folder) for engine in engines.all() for folder in engine.dirs]
+                if not any(path.is_relative_to(other) for other in nested):
+                    engine.get_template(path.relative_to(folder).as_posix())

@@ -341,19 +341,26 @@ def build(user, days, now=None):
 
 def _named(tickets, departments):
     """The tickets of a list with `department_name` and `assignee_name`, from the departments at
-    hand and the cached menus. (Joined in the query instead, the planner, which cannot tell how
-    many open tickets are past due or escalated, sorted every one of them with their rows joined
-    before taking the first ten: 5 ms at 100,000 tickets where the list alone takes 1.)"""
+    hand and the cached menus: joined in the query instead, the planner, which cannot tell how
+    many open tickets are past due or escalated, joined and sorted all of them before taking ten
+    (bench/README.md)."""
     tickets = list(tickets)
     names = {department.pk: department.name for department in departments}
-    agents = dict(choices.agents())
-    others = {ticket.assignee_id for ticket in tickets} - set(agents) - {None}
-    if others:
-        agents.update((user.pk, user.get_full_name()) for user in User.objects.filter(pk__in=others))
+    agents = _agent_names({ticket.assignee_id for ticket in tickets} - {None})
     for ticket in tickets:
         ticket.department_name = names.get(ticket.department_id, "")
         ticket.assignee_name = agents.get(ticket.assignee_id, "")
     return tickets
+
+
+def _agent_names(wanted, department_ids=None):
+    """{pk: full name} of the active agents of the departments (of all when None), from the cached
+    menus, and of whoever else in `wanted` (a superuser, say: looked up only then)."""
+    names = dict(choices.agents(department_ids))
+    others = set(wanted) - set(names)
+    if others:
+        names.update((user.pk, user.get_full_name()) for user in User.objects.filter(pk__in=others))
+    return names
 
 
 def _unmarked_overdue(tickets, now):
@@ -401,12 +408,8 @@ def _agents_load(counts, unmarked, ids):
     for (_department_id, assignee_id), count in unmarked.items():
         if assignee_id is not None:
             agent(assignee_id)["overdue"] += count
-    # Active agents of the departments (from the cached menus), and whoever else holds some of
-    # their tickets (a superuser, say: looked up only then).
-    names = dict(choices.agents(ids))
-    others = set(load) - set(names)
-    if others:
-        names.update((user.pk, user.get_full_name()) for user in User.objects.filter(pk__in=others))
+    # Active agents of the departments, and whoever else holds some of their tickets.
+    names = _agent_names(load, ids)
     empty = {"open": 0, "waiting": 0, "overdue": 0}
     rows = [{"pk": pk, "name": name, **load.get(pk, empty)} for pk, name in names.items()]
     return sorted(rows, key=lambda row: (-row["open"], -row["overdue"], row["name"].lower()))
