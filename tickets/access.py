@@ -5,10 +5,11 @@ not visible is a 404, so nobody learns that someone else's ticket exists."""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from tickets.models import Attachment, Problem, Ticket
+from tickets.models import Attachment, Problem, Rating, Ticket
 
 
 def customer_ticket_or_404(user, reference):
@@ -18,8 +19,13 @@ def customer_ticket_or_404(user, reference):
 
 def staff_ticket_or_404(user, reference):
     """A ticket in the staff workspace: in a department the user works."""
-    # The workspace shows all four on every page.
-    tickets = Ticket.objects.staff_visible_to(user).select_related("department", "service", "customer", "assignee")
+    tickets = (
+        Ticket.objects.staff_visible_to(user)
+        # The workspace shows all four on every page,
+        .select_related("department", "service", "customer", "assignee")
+        # and reads the ratings of a ticket only if it has any (tickets.templatetags.satisfaction).
+        .annotate(rated=Exists(Rating.objects.filter(ticket=OuterRef("pk"))))
+    )
     return get_object_or_404(tickets, reference=reference)
 
 

@@ -27,8 +27,10 @@ def satisfaction_ask(ticket):
 
 @register.inclusion_tag("tickets/satisfaction/_staff_panel.html")
 def satisfaction_panel(ticket):
-    """The workspace's card: every rating of the ticket, latest close first."""
-    ratings = list(Rating.objects.filter(ticket=ticket).order_by("-closed_at"))
+    """The workspace's card: every rating of the ticket, latest close first. A ticket from
+    staff_ticket_or_404 knows whether it has any (`rated`): most have none, and cost no query."""
+    rated = getattr(ticket, "rated", True)
+    ratings = list(Rating.objects.filter(ticket=ticket).order_by("-closed_at")) if rated else []
     closing = ticket.current_closing()
     return {
         "ticket": ticket,

@@ -72,6 +72,20 @@ def test_the_workspace_shows_the_rating_and_its_comment(ticket, agent, login):
     assert "The customer rated the service: Bad" in page
 
 
+def test_the_workspace_of_a_reopened_ticket_still_shows_its_earlier_rating(ticket, agent, customer, login):
+    rated(ticket, "bad", by=agent, comment="Voltou a cair.")
+    ticket.reply(author=customer, body="Caiu de novo.")
+    ticket.refresh_from_db()
+    assert not ticket.is_closed
+    page = login(agent).get(ticket.get_staff_url()).content.decode()
+    assert "Customer satisfaction" in page and "Voltou a cair." in page
+
+
+def test_the_workspace_of_a_ticket_never_rated_has_no_satisfaction_card(ticket, agent, login):
+    page = login(agent).get(ticket.get_staff_url()).content.decode()
+    assert "Customer satisfaction" not in page
+
+
 def test_the_workspace_says_when_the_latest_close_is_not_answered_yet(ticket, agent, login):
     ticket.close(by=agent)
     assert "Asked at the latest close: no answer yet." in login(agent).get(ticket.get_staff_url()).content.decode()
