@@ -162,10 +162,13 @@ def long_run(wrk, args, path, user):
 
     def refresh():
         while not done.wait(args.refresh_every):
-            started = time.monotonic()
+            started, at = time.monotonic(), time.time()
             rollups.compact()
             reports.refresh_all()
             refreshes.append(time.monotonic() - started)
+            if os.environ.get("BENCH_TRACE"):  # bench/trace.py: to tell whether a slow request met a refresh
+                with open(os.environ["BENCH_TRACE"], "a") as out:
+                    out.write(json.dumps({"refresh_at": at, "seconds": refreshes[-1]}) + "\n")
         connection.close()
 
     worker = threading.Thread(target=refresh)

@@ -38,3 +38,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     timeout_ms = int(os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "30000"))
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={timeout_ms}"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BENCH_DIR / "templates"]
+# bench/trace.py: where the slow requests' time went, for the benchmark's server only.
+if os.environ.get("BENCH_TRACE"):
+    MIDDLEWARE = ["bench.trace.SlowRequestTrace", *MIDDLEWARE]  # noqa: F405

@@ -125,9 +125,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Queries are sent with their parameters apart (server-side binding), so that a query a
     # connection runs again and again is prepared once: PostgreSQL plans it once instead of on every
-    # request, which was up to 1.5 ms of a page's database time (bench/README.md). It pays off with
-    # connections kept open (DATABASE_CONN_MAX_AGE). DATABASE_PREPARE_THRESHOLD is how many runs of
-    # a query make it prepared; 0 turns preparing off (PgBouncer in transaction mode before 1.21).
+    # request (what that saves: bench/README.md). It pays off with connections kept open
+    # (DATABASE_CONN_MAX_AGE). DATABASE_PREPARE_THRESHOLD is how many runs of a query make it
+    # prepared; 0 turns preparing off (PgBouncer in transaction mode before 1.21).
     _prepare = env_int("DATABASE_PREPARE_THRESHOLD", 2, minimum=0)
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=_prepare or None)
 if env_str("DATABASE_TEST_NAME"):
