@@ -11,7 +11,9 @@ Three measurements per user (bench/README.md has the targets and the figures):
   every `--refresh-every` seconds, as beat's refresh-dashboard does in a worker (a refresh
   recomputes every period of every set of departments), with the rows appended meanwhile
   folded; the slowest request of the run shows whether any request paid for a refresh.
-The bare baseline page (bench/urls.py) is measured the same way at 2 connections, for scale.
+The bare baseline page (bench/urls.py) is measured the same way at 2 connections, for scale, and
+with `--control` in a long run too: the slowest request of a page that does nothing shows what the
+machine itself adds (the load generator, PostgreSQL, Redis and the refresh share its cores).
 """
 
 import argparse
@@ -54,6 +56,12 @@ def main():
     parser.add_argument("--days", type=int, default=reports.DEFAULT_PERIOD, choices=reports.PERIODS)
     parser.add_argument("--users", default="supervisor,superuser", help="Who to measure (default both).")
     parser.add_argument("--no-load", action="store_true", help="Only the requests alone.")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="Also a long run of the bare baseline page, refreshes included: the slowest request the machine "
+        "itself gives.",
+    )
     args = parser.parse_args()
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -82,7 +90,7 @@ def main():
     if not args.no_load:
         wrk = find_wrk()
         with Server(args.port, workers=2):
-            baseline = load(wrk, args, reverse("bench_baseline"), users["supervisor"], args.duration)
+            baseline = load(wrk, args, reverse("bench_baseline"), next(iter(users.values())), args.duration)
             results["baseline"] = baseline
             print(f"baseline: p95 {baseline['p95_ms']:.1f} ms at {args.connections} connections", flush=True)
             for name, user in users.items():
@@ -93,6 +101,10 @@ def main():
                 figures = results["users"][name]
                 figures["long"] = long_run(wrk, args, path, user)
                 print(f"{name}: long run, {describe(figures['long'])}", flush=True)
+            if args.control:
+                first = next(iter(users.values()))
+                results["baseline_long"] = long_run(wrk, args, reverse("bench_baseline"), first)
+                print(f"baseline: long run, {describe(results['baseline_long'])}", flush=True)
     report(results, args)
 
 

@@ -3,8 +3,9 @@ adds it when BENCH_TRACE names a file).
 
 For every request slower than BENCH_TRACE_MS (default 50) it appends one JSON line to that file:
 when it started, its wall time, the CPU time of its thread, the time spent waiting on the database
-(and how many queries), and the garbage collections that ran during it. Wall time far above CPU +
-database time means the worker waited for a core; a collection shows as such.
+(how many queries, and the slowest) and on the Redis cache, and the garbage collections that ran
+during it. Wall time far above CPU + database + cache time means the worker waited for a core; a
+collection shows as such.
 
     BENCH_TRACE=var/bench/slow.jsonl .venv/bin/python -m bench.dashboard ...
 """
@@ -15,6 +16,8 @@ import os
 import time
 
 from django.db import connection
+
+from helpdesk.cache import ResilientRedisCache
 
 _collections = []  # (generation, seconds) of the collections of the current request
 _started = [0.0]
@@ -27,25 +30,40 @@ def _on_gc(phase, info):
         _collections.append((info["generation"], time.perf_counter() - _started[0]))
 
 
+_cache_calls = []  # (seconds, operation) of the current request's calls to the Redis cache
+
+
+def _timed_cache_call(call):
+    def timed(self, operation, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return call(self, operation, *args, **kwargs)
+        finally:
+            _cache_calls.append((time.perf_counter() - started, operation))
+
+    return timed
+
+
 class SlowRequestTrace:
     def __init__(self, get_response):
         self.get_response = get_response
         self.path = os.environ["BENCH_TRACE"]
         self.threshold = float(os.environ.get("BENCH_TRACE_MS", "50")) / 1000
         gc.callbacks.append(_on_gc)
+        ResilientRedisCache._call = _timed_cache_call(ResilientRedisCache._call)
 
     def __call__(self, request):
-        database = [0.0, 0]
+        queries = []  # (seconds, sql)
 
         def timed(execute, sql, params, many, context):
             started = time.perf_counter()
             try:
                 return execute(sql, params, many, context)
             finally:
-                database[0] += time.perf_counter() - started
-                database[1] += 1
+                queries.append((time.perf_counter() - started, sql))
 
         _collections.clear()
+        _cache_calls.clear()
         wall, cpu = time.time(), time.thread_time()
         started = time.perf_counter()
         with connection.execute_wrapper(timed):
@@ -58,8 +76,11 @@ class SlowRequestTrace:
                 "path": request.path,
                 "ms": round(elapsed * 1000, 1),
                 "cpu_ms": round((time.thread_time() - cpu) * 1000, 1),
-                "db_ms": round(database[0] * 1000, 1),
-                "queries": database[1],
+                "db_ms": round(sum(seconds for seconds, _sql in queries) * 1000, 1),
+                "queries": len(queries),
+                "slowest_query": max(((round(seconds * 1000, 1), sql[:160]) for seconds, sql in queries), default=None),
+                "cache_ms": round(sum(seconds for seconds, _operation in _cache_calls) * 1000, 1),
+                "cache_calls": [operation for _seconds, operation in _cache_calls],
                 "gc": [(generation, round(seconds * 1000, 1)) for generation, seconds in _collections],
             }
             with open(self.path, "a") as out:
