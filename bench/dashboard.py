@@ -14,10 +14,14 @@ Three measurements per user (bench/README.md has the targets and the figures):
 The bare baseline page (bench/urls.py) is measured the same way at 2 connections, for scale, and
 with `--control` in a long run too: the slowest request of a page that does nothing shows what the
 machine itself adds (the load generator, PostgreSQL, Redis and the refresh share its cores).
+With `--stalls` (as root), bench.stall watches every core during the long runs, and each request
+over 100 ms (from bench/trace.py's log, turned on with it) is shown beside the time the machine
+itself stopped a core while it ran.
 """
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -36,6 +40,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from bench import stall
 from bench.management.commands.seed_bench import SUPERVISOR_EMAIL
 from bench.run import find_wrk
 from tickets import reports, rollups
@@ -43,6 +48,7 @@ from tickets.models import Ticket
 
 ADMIN_EMAIL = "bench-admin@example.com"
 TARGETS = {"alone_ms": 25, "p95_ms": 40, "long_max_ms": 100}
+STALL_MS = 10  # a late wake-up of bench.stall's real-time sleepers worth reporting
 
 
 def main():
@@ -62,7 +68,16 @@ def main():
         help="Also a long run of the bare baseline page, refreshes included: the slowest request the machine "
         "itself gives.",
     )
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="Watch every core with bench.stall during the long runs (as root): the moments the machine itself "
+        "stopped a core, set beside the slow requests of bench/trace.py when BENCH_TRACE is set.",
+    )
     args = parser.parse_args()
+    if args.stalls:  # the slow requests' times, for the gunicorn this starts (bench/trace.py)
+        os.environ.setdefault("BENCH_TRACE", str(Path(VAR) / "slow.jsonl"))
+        os.environ.setdefault("BENCH_TRACE_MS", "50")
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -185,6 +200,12 @@ def long_run(wrk, args, path, user):
 
     worker = threading.Thread(target=refresh)
     worker.start()
+    watcher = stalls = None
+    if args.stalls:
+        stalls = multiprocessing.Manager().dict()
+        watcher = multiprocessing.Process(target=watch_stalls, args=(args.long, stalls))
+        watcher.start()
+    run_started = time.time()
     try:
         output = subprocess.run(
             wrk_command(wrk, args, path, user, args.long), check=True, capture_output=True, text=True
@@ -192,10 +213,42 @@ def long_run(wrk, args, path, user):
     finally:
         done.set()
         worker.join()
+        if watcher:
+            watcher.join()
     figures = figures_of(output.stdout)
     figures["refreshes"] = len(refreshes)
     figures["refresh_s"] = max(refreshes, default=0)
+    if stalls is not None:
+        figures["stalls"] = stalls["late"]
+        figures["steal_ms"] = stalls["steal_ms"]
+        figures["slow"] = slow_requests(run_started, time.time(), stalls["late"])
     return figures
+
+
+def watch_stalls(seconds, out):
+    late, steal_ms = stall.watch(seconds, STALL_MS, str(Path(VAR) / "stalls.jsonl"))
+    out["late"], out["steal_ms"] = late, steal_ms
+
+
+def slow_requests(start, end, late):
+    """The requests of bench/trace.py's log over the target between `start` and `end`, each with how
+    long the machine stopped a core while it ran (bench.stall: the most, over the cores) and its
+    time without that."""
+    slow = []
+    for line in open(os.environ["BENCH_TRACE"]):
+        entry = json.loads(line)
+        if "ms" not in entry or not start <= entry["at"] <= end or entry["ms"] < TARGETS["long_max_ms"]:
+            continue
+        began, finished = entry["at"], entry["at"] + entry["ms"] / 1000
+        stopped = {}
+        for stalled in late:  # a sleeper woke at `at`, `late_ms` after its 1 ms was over
+            stop_began = stalled["at"] - stalled["late_ms"] / 1000
+            overlap = min(finished, stalled["at"]) - max(began, stop_began)
+            if overlap > 0:
+                stopped[stalled["cpu"]] = stopped.get(stalled["cpu"], 0) + overlap * 1000
+        stalled_ms = max(stopped.values(), default=0)
+        slow.append({**entry, "stalled_ms": round(stalled_ms, 1), "net_ms": round(entry["ms"] - stalled_ms, 1)})
+    return slow
 
 
 def describe(figures):
@@ -205,6 +258,17 @@ def describe(figures):
     )
     if "refreshes" in figures:
         text += f" ({figures['refreshes']} refreshes, the longest {figures['refresh_s']:.2f} s)"
+    if "stalls" in figures:
+        worst = max((stalled["late_ms"] for stalled in figures["stalls"]), default=0)
+        text += (
+            f"; the machine stopped a core {len(figures['stalls'])} times over {STALL_MS} ms (the longest "
+            f"{worst:.1f} ms), steal {figures['steal_ms']} ms"
+        )
+        for entry in figures["slow"]:
+            text += (
+                f"\n    {entry['ms']:.1f} ms request at {entry['at']:.3f}: a core stopped {entry['stalled_ms']:.1f} ms "
+                f"meanwhile, {entry['net_ms']:.1f} ms without it"
+            )
     if figures["errors"]:
         text += f", {figures['errors']} ERRORS"
     return text
@@ -219,6 +283,9 @@ def report(results, args):
             misses.append(f"{name}: p95 {figures['load']['p95_ms']:.1f} ms > {TARGETS['p95_ms']} ms")
         if "long" in figures and figures["long"]["max_ms"] > TARGETS["long_max_ms"]:
             misses.append(f"{name}: slowest {figures['long']['max_ms']:.1f} ms > {TARGETS['long_max_ms']} ms")
+            own = [entry for entry in figures["long"].get("slow", []) if entry["net_ms"] > TARGETS["long_max_ms"]]
+            if "slow" in figures["long"] and not own:
+                misses[-1] += ", only while the machine stopped a core (net of that, none over the target)"
     results["misses"] = misses
     results["when"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     results["commit"] = subprocess.run(
