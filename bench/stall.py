@@ -35,6 +35,18 @@ def sleeper(cpu, seconds, threshold, path):
                 log.flush()
 
 
+def stopped_during(began, finished, late):
+    """How long (ms) the machine stopped a core between `began` and `finished` (epoch seconds), from
+    the late wake-ups: each says its core did not run for `late_ms` before `at`. The most over the
+    cores, since what waited ran on one core at a time."""
+    stopped = {}
+    for entry in late:
+        overlap = min(finished, entry["at"]) - max(began, entry["at"] - entry["late_ms"] / 1000)
+        if overlap > 0:
+            stopped[entry["cpu"]] = stopped.get(entry["cpu"], 0) + overlap * 1000
+    return max(stopped.values(), default=0)
+
+
 def steal_ticks():
     with open("/proc/stat") as stat:
         return int(stat.readline().split()[8])
