@@ -187,6 +187,27 @@ def test_overdue_tickets_count_before_and_after_mark_overdue_records_their_breac
     assert {row["name"]: row["overdue"] for row in report.agents}["André Agente"] == 2
 
 
+def test_overdue_tickets_not_recorded_yet_count_only_in_the_departments_one_supervises(
+    supervisor, admin_user, billing, agent, make_ticket, time_machine
+):
+    """The supervisor also works in Financeiro: its late ticket is theirs to see, not to count."""
+    Membership.objects.create(department=billing, user=supervisor)
+    Membership.objects.create(department=billing, user=agent)
+    ResponseTarget.objects.create(
+        department=billing, priority=Priority.MEDIUM, first_response_minutes=60, resolution_minutes=480
+    )
+    time_machine.move_to(MONDAY_9, tick=False)
+    late = make_ticket(department=billing, subject="Boleto vencido")
+    late.assign(agent, by=agent)
+    time_machine.move_to(MONDAY_9 + timedelta(hours=2), tick=False)
+    mine = reports.build(supervisor, 7)
+    assert mine.totals.overdue == 0 and [row.overdue for row in mine.rows] == [0]
+    assert {row["name"]: row["overdue"] for row in mine.agents}["André Agente"] == 0
+    everything = reports.build(admin_user, 7)
+    assert everything.totals.overdue == 1
+    assert {row.department.name: row.overdue for row in everything.rows}["Financeiro"] == 1
+
+
 def test_the_overdue_and_escalated_lists_name_the_department_and_the_assignee(
     known, supervisor, make_ticket, time_machine, agent, admin_user, login
 ):
