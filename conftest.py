@@ -36,8 +36,8 @@ def _empty_cache():
 def _no_committed_rate_limits(request, django_db_blocker):
     """The rate limits also count in the `ratelimit` cache, a table that the flush after a
     transactional test leaves alone, and where a mail piped into a subprocess commits its count:
-    emptied after such a test, or the thirty-first mail of a run from one sample address is held
-    as too many (helpdesk/ratelimit.py)."""
+    emptied after such a test, or once a run has piped in a sender's limit of sample mail, the next
+    is held as too many (helpdesk/ratelimit.py)."""
     yield
     marker = request.node.get_closest_marker("django_db")
     if {"transactional_db", "live_server"} & set(request.fixturenames) or (marker and marker.kwargs.get("transaction")):

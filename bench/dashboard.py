@@ -22,7 +22,6 @@ itself stopped a core while it ran.
 import argparse
 import gc
 import json
-import multiprocessing
 import os
 import statistics
 import subprocess
@@ -205,10 +204,9 @@ def long_run(wrk, args, path, user):
 
     worker = threading.Thread(target=refresh)
     worker.start()
-    watcher = stalls = None
-    if args.stalls:
-        stalls = multiprocessing.Manager().dict()
-        watcher = multiprocessing.Process(target=watch_stalls, args=(args.long, stalls))
+    watcher, stalls = None, {}
+    if args.stalls:  # the sleepers are processes of their own; this thread only waits for them
+        watcher = threading.Thread(target=watch_stalls, args=(args.long, stalls))
         watcher.start()
     run_started = time.time()
     try:
@@ -223,7 +221,7 @@ def long_run(wrk, args, path, user):
     figures = figures_of(output.stdout)
     figures["refreshes"] = len(refreshes)
     figures["refresh_s"] = max(refreshes, default=0)
-    if stalls is not None:
+    if watcher:
         figures["stalls"] = stalls["late"]
         figures["steal_ms"] = stalls["steal_ms"]
         figures["slow"] = slow_requests(run_started, time.time(), stalls["late"])
